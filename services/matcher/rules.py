@@ -1,0 +1,124 @@
+"""Eligibility rules: does an enterprise's alert profile fit a tender, and why.
+
+Pure functions over the shared models; no I/O. A profile matches when every condition it sets
+holds: one of its code prefixes covers one of the tender's codes (its lots' included), and the
+place of performance (else the buyer's territory) lies in one of its territories.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from matcher.reasons import reason
+from shared.enterprises import AlertProfile, Enterprise, SocialEconomyKind
+from shared.events import Classification, CodeScheme, MatchReason, ReservedFor, Tender
+from shared.territories import ancestors_and_self, name_of
+
+
+@dataclass(frozen=True)
+class Verdict:
+    profile_id: str
+    score: float
+    reasons: list[MatchReason]
+
+
+def normalise_code(scheme: CodeScheme | str, code: str) -> str:
+    """Digits only; a CPV check digit (`90910000-9`) is dropped."""
+    if scheme == CodeScheme.CPV:
+        code = code.split("-", 1)[0]
+    return "".join(char for char in code if char.isdigit())
+
+
+def tender_codes(tender: Tender) -> list[Classification]:
+    return list(tender.classifications) + [c for lot in tender.lots for c in lot.classifications]
+
+
+def tender_places(tender: Tender) -> list[str]:
+    return list(tender.place_of_performance) or list(tender.buyer.territories)
+
+
+_RESERVED_KINDS: dict[ReservedFor, set[str]] = {
+    ReservedFor.SOCIAL_ECONOMY: {kind.value for kind in SocialEconomyKind},
+    ReservedFor.SHELTERED: {SocialEconomyKind.SHELTERED_WORKSHOP.value},
+    ReservedFor.INSERTION: {SocialEconomyKind.INSERTION.value},
+}
+
+
+def _code_reason(profile: AlertProfile, tender: Tender, language: str) -> tuple[float, MatchReason] | None:
+    if not profile.codes:
+        return None
+    best: tuple[float, MatchReason] | None = None
+    for classification in tender_codes(tender):
+        code = normalise_code(classification.scheme, classification.code)
+        for wanted in profile.codes:
+            if wanted.scheme == classification.scheme and code.startswith(wanted.prefix):
+                depth = min(1.0, len(wanted.prefix) / 8)
+                if best is None or depth > best[0]:
+                    why = reason("code", language, scheme=str(wanted.scheme), code=code,
+                                 prefix=wanted.prefix)
+                    best = (depth, why)
+    return best
+
+
+def _territory_reason(profile: AlertProfile, tender: Tender, language: str) -> tuple[float, MatchReason] | None:
+    places = tender_places(tender)
+    if not places:
+        if profile.include_unknown_location:
+            return 0.2, reason("unknown_location", language)
+        return None
+    served = set(profile.territories)
+    for place in places:
+        for distance, area in enumerate(ancestors_and_self(place)):
+            if area in served:
+                why = reason("territory", language, place=name_of(place), area=name_of(area))
+                return 1.0 / (1 + distance), why
+    return None
+
+
+def evaluate_profile(profile: AlertProfile, tender: Tender, language: str) -> Verdict | None:
+    """The verdict of one profile, or None when it does not fit."""
+    code = _code_reason(profile, tender, language)
+    if code is None:
+        return None
+    territory: tuple[float, MatchReason] | None
+    if profile.territories:
+        territory = _territory_reason(profile, tender, language)
+        if territory is None:
+            return None
+    else:
+        territory = None
+    parts = [code] + ([territory] if territory else [])
+    score = sum(part[0] for part in parts) / len(parts)
+    return Verdict(profile.id, round(score, 3), [part[1] for part in parts])
+
+
+def is_eligible(enterprise: Enterprise, tender: Tender, now: datetime) -> bool:
+    """The enterprise could bid: active, verified, reachable, of the kind the tender is reserved for."""
+    status = enterprise.social_economy
+    if enterprise.status != "active" or not (status.verified_by and status.verified_at):
+        return False
+    if not (enterprise.consents_to("email") or enterprise.consents_to("sms")):
+        return False
+    if tender.submission_deadline <= now:
+        return False
+    return all(status.kind in _RESERVED_KINDS[reserved] for reserved in tender.reserved_for)
+
+
+def _reserved_reasons(tender: Tender, language: str) -> list[MatchReason]:
+    codes = {ReservedFor.SOCIAL_ECONOMY: "reserved", ReservedFor.SHELTERED: "reserved_sheltered",
+             ReservedFor.INSERTION: "reserved_insertion"}
+    return [reason(codes[ReservedFor(item)], language) for item in tender.reserved_for]
+
+
+def evaluate_enterprise(enterprise: Enterprise, tender: Tender, now: datetime) -> Verdict | None:
+    """The best-scoring profile of an eligible enterprise that fits the tender, if any."""
+    if not is_eligible(enterprise, tender, now):
+        return None
+    verdicts = [v for p in enterprise.profiles
+                if (v := evaluate_profile(p, tender, enterprise.language)) is not None]
+    if not verdicts:
+        return None
+    best = max(verdicts, key=lambda verdict: verdict.score)
+    extra = _reserved_reasons(tender, enterprise.language)
+    return Verdict(best.profile_id, best.score, best.reasons + extra)

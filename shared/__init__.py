@@ -1,0 +1,1 @@
+"""Vigie's common package: event contracts, settings, logging, MongoDB and Kafka helpers."""

@@ -1,0 +1,103 @@
+"""The `enterprises` collection: identity, social-economy status, contacts, consent, profiles.
+
+This model is the documented import format (docs/enterprises.md) and the shape stored in MongoDB,
+with the enterprise id as `_id`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, field_validator
+
+from shared.events import CodeScheme, TerritoryCode
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, use_enum_values=True)
+
+
+class SocialEconomyKind(StrEnum):
+    COOPERATIVE = "cooperative"
+    NON_PROFIT = "non_profit"
+    INSERTION = "insertion"
+    SHELTERED_WORKSHOP = "sheltered_workshop"
+
+
+class SocialEconomyStatus(Strict):
+    kind: SocialEconomyKind
+    verified_by: str | None = None
+    verified_at: AwareDatetime | None = None
+
+
+class Identifiers(Strict):
+    neq: Annotated[str, Field(pattern=r"^\d{10}$")] | None = None
+    siret: Annotated[str, Field(pattern=r"^\d{14}$")] | None = None
+
+
+class Contacts(Strict):
+    email: EmailStr | None = None
+    phone: Annotated[str, Field(pattern=r"^\+[1-9]\d{6,14}$")] | None = None
+
+
+class Consent(Strict):
+    granted: bool
+    at: AwareDatetime
+    source: str
+
+
+class CodePrefix(Strict):
+    scheme: CodeScheme
+    prefix: Annotated[str, Field(min_length=1, max_length=20, pattern=r"^[0-9]+$")]
+
+
+class AlertProfile(Strict):
+    id: Annotated[str, Field(min_length=1, max_length=60)]
+    name: str = ""
+    codes: list[CodePrefix] = []
+    territories: list[TerritoryCode] = []
+    include_unknown_location: bool = False
+
+
+class EnterpriseStatus(StrEnum):
+    ACTIVE = "active"
+    PAUSED = "paused"
+    CLOSED = "closed"
+
+
+class Enterprise(Strict):
+    id: Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9:_-]+$")]
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    identifiers: Identifiers = Identifiers()
+    social_economy: SocialEconomyStatus
+    contacts: Contacts
+    language: Annotated[str, Field(pattern=r"^(fr|en)$")] = "fr"
+    timezone: str = "America/Toronto"
+    consent: dict[str, Consent] = {}
+    profiles: Annotated[list[AlertProfile], Field(min_length=1)]
+    status: EnterpriseStatus = EnterpriseStatus.ACTIVE
+    updated_at: datetime | None = None
+
+    @field_validator("consent")
+    @classmethod
+    def _known_channels(cls, value: dict[str, Consent]) -> dict[str, Consent]:
+        unknown = set(value) - {"email", "sms"}
+        if unknown:
+            raise ValueError(f"unknown consent channel(s): {sorted(unknown)}")
+        return value
+
+    def consents_to(self, channel: str) -> bool:
+        consent = self.consent.get(channel)
+        return consent is not None and consent.granted
+
+    def to_document(self) -> dict[str, Any]:
+        document = self.model_dump(mode="python", exclude={"id"})
+        document["_id"] = self.id
+        return document
+
+    @classmethod
+    def from_document(cls, document: dict[str, Any]) -> Enterprise:
+        fields = {key: value for key, value in document.items() if key != "_id"}
+        return cls(id=document["_id"], **fields)

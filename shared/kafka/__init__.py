@@ -1,0 +1,1 @@
+"""Kafka helpers: the idempotent producer, topics, dead-letter path and guarded consumers."""

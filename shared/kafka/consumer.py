@@ -1,0 +1,127 @@
+"""Guarded consumption: parse, process with retries, dead-letter what cannot succeed.
+
+The subscriber commits only after this returns (FastStream `NACK_ON_ERROR`), so an effect is
+durable before its offset is committed; a message that cannot be parsed, or still fails after
+the retries, goes to `<topic>.dlq` with headers saying why and the consumer moves on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+import structlog
+from aiokafka import ConsumerRecord
+from faststream import AckPolicy
+from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
+from faststream.message import StreamMessage
+
+from shared.kafka.topics import dlq_topic
+
+T = TypeVar("T")
+log = structlog.get_logger()
+
+
+class PermanentError(Exception):
+    """Processing this message can never succeed: dead-letter it at once."""
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Capped exponential backoff with full jitter."""
+
+    attempts: int = 5
+    base_seconds: float = 0.2
+    cap_seconds: float = 10.0
+
+    def delay(self, attempt: int) -> float:
+        ceiling = min(self.cap_seconds, self.base_seconds * 2 ** (attempt - 1))
+        return random.uniform(0, ceiling)  # noqa: S311 - jitter, not cryptography
+
+
+async def send_to_dlq(broker: KafkaBroker, record: ConsumerRecord[Any, Any], error: str,
+                      attempts: int) -> None:
+    headers = {
+        "x-vigie-source-topic": record.topic,
+        "x-vigie-source-partition": str(record.partition),
+        "x-vigie-source-offset": str(record.offset),
+        "x-vigie-attempts": str(attempts),
+        "x-vigie-error": error[:2000],
+        "x-vigie-failed-at": datetime.now(UTC).isoformat(),
+    }
+    await broker.publish(record.value or b"", topic=dlq_topic(record.topic), key=record.key,
+                         headers=headers)
+    log.warning("dead_lettered", error=error[:300], attempts=attempts)
+
+
+async def process_record(
+    broker: KafkaBroker,
+    record: ConsumerRecord[Any, Any],
+    decode: Callable[[bytes], T],
+    handle: Callable[[T], Awaitable[None]],
+    retry: RetryPolicy,
+) -> None:
+    structlog.contextvars.bind_contextvars(
+        topic=record.topic, partition=record.partition, offset=record.offset
+    )
+    try:
+        try:
+            event = decode(record.value or b"")
+        except ValueError as exc:  # pydantic's ValidationError is a ValueError
+            await send_to_dlq(broker, record, f"cannot parse: {exc}", attempts=1)
+            return
+        await _handle_with_retries(broker, record, event, handle, retry)
+    finally:
+        structlog.contextvars.clear_contextvars()
+
+
+async def _handle_with_retries(broker: KafkaBroker, record: ConsumerRecord[Any, Any], event: T,
+                               handle: Callable[[T], Awaitable[None]], retry: RetryPolicy) -> None:
+    for attempt in range(1, retry.attempts + 1):
+        try:
+            await handle(event)
+            return
+        except PermanentError as exc:
+            await send_to_dlq(broker, record, f"permanent failure: {exc}", attempts=attempt)
+            return
+        except Exception as exc:
+            if attempt == retry.attempts:
+                await send_to_dlq(broker, record, f"failed {attempt} times: {exc!r}", attempt)
+                return
+            delay = retry.delay(attempt)
+            log.warning("retrying", attempt=attempt, error=repr(exc)[:300], delay_s=round(delay, 3))
+            await asyncio.sleep(delay)
+
+
+async def _raw_body(message: StreamMessage[Any]) -> bytes:
+    """Hand the bytes to our own parser, so that a poison message never fails inside FastStream."""
+    return message.body
+
+
+def subscribe_guarded(
+    broker: KafkaBroker,
+    topic: str,
+    group_id: str,
+    decode: Callable[[bytes], T],
+    handle: Callable[[T], Awaitable[None]],
+    retry: RetryPolicy | None = None,
+) -> None:
+    policy = retry or RetryPolicy()
+
+    async def consume(body: bytes, message: KafkaMessage) -> None:
+        record = message.raw_message
+        assert isinstance(record, ConsumerRecord)  # not a batch subscriber
+        await process_record(broker, record, decode, handle, policy)
+
+    broker.subscriber(
+        topic,
+        group_id=group_id,
+        auto_offset_reset="earliest",
+        ack_policy=AckPolicy.NACK_ON_ERROR,
+        decoder=_raw_body,
+    )(consume)

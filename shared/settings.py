@@ -1,0 +1,24 @@
+"""Settings common to every service; each service subclasses `CommonSettings` once.
+
+All come from `VIGIE_`-prefixed environment variables with the defaults of DESIGN.md.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class CommonSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="VIGIE_", extra="ignore")
+
+    kafka_bootstrap: str = "127.0.0.1:9092"
+    mongodb_url: str = "mongodb://127.0.0.1:27017/vigie"
+    # Prefixes every topic name; empty in production, unique per test run so runs never mix.
+    topic_prefix: str = ""
+    log_format: Literal["auto", "json", "console"] = "auto"
+    log_level: str = "INFO"
+
+    def topic(self, name: str) -> str:
+        return f"{self.topic_prefix}{name}"

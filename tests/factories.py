@@ -1,0 +1,59 @@
+"""Builders of valid tenders and enterprises for tests; each test overrides what it cares about."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from shared.enterprises import Enterprise
+from shared.events import Tender
+
+NOW = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
+
+
+def tender_data(**overrides: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "source": "longueuil",
+        "source_id": f"AO-{uuid.uuid4().hex[:10]}",
+        "title": "Entretien ménager des bâtiments municipaux",
+        "description": "Entretien de 12 bâtiments.",
+        "language": "fr",
+        "buyer": {"name": "Ville de Longueuil", "territories": ["CA-QC-MUN-58227"]},
+        "place_of_performance": ["CA-QC-MUN-58227"],
+        "classifications": [{"scheme": "UNSPSC", "code": "76111500"}],
+        "estimated_value": {"amount": "150000.00", "currency": "CAD"},
+        "published_at": "2026-11-20T14:00:00+00:00",
+        "submission_deadline": (datetime.now(UTC) + timedelta(days=30)).replace(microsecond=0)
+        .isoformat(),
+        "deadline_timezone": "America/Toronto",
+        "documents_url": "https://seao.example/avis/1",
+    }
+    data.update(overrides)
+    return data
+
+
+def make_tender(**overrides: Any) -> Tender:
+    return Tender.model_validate(tender_data(**overrides))
+
+
+def enterprise_data(**overrides: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "id": f"ent-{uuid.uuid4().hex[:10]}",
+        "name": "Coopérative Entretien Rive-Sud",
+        "social_economy": {"kind": "cooperative", "verified_by": "Chantier",
+                           "verified_at": "2026-01-10T10:00:00+00:00"},
+        "contacts": {"email": f"coop-{uuid.uuid4().hex[:8]}@example.org"},
+        "language": "fr",
+        "timezone": "America/Toronto",
+        "consent": {"email": {"granted": True, "at": "2026-01-10T10:00:00+00:00",
+                              "source": "test"}},
+        "profiles": [{"id": "p1", "codes": [{"scheme": "UNSPSC", "prefix": "7611"}],
+                      "territories": ["CA-QC-AGG-LONGUEUIL"]}],
+    }
+    data.update(overrides)
+    return data
+
+
+def make_enterprise(**overrides: Any) -> Enterprise:
+    return Enterprise.model_validate(enterprise_data(**overrides))
