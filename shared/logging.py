@@ -9,8 +9,9 @@ from typing import Literal
 import structlog
 
 
-def configure_logging(log_format: Literal["auto", "json", "console"] = "auto",
-                      level: str = "INFO") -> None:
+def configure_logging(
+    log_format: Literal["auto", "json", "console"] = "auto", level: str = "INFO"
+) -> None:
     use_json = log_format == "json" or (log_format == "auto" and not sys.stderr.isatty())
     renderer: structlog.typing.Processor = (
         structlog.processors.JSONRenderer() if use_json else structlog.dev.ConsoleRenderer()
@@ -28,7 +29,9 @@ def configure_logging(log_format: Literal["auto", "json", "console"] = "auto",
         cache_logger_on_first_use=True,
     )
     # Library loggers (aiokafka, uvicorn) go through the standard library at the same level.
-    logging.basicConfig(level=level.upper(), stream=sys.stderr, format="%(levelname)s %(name)s %(message)s")
+    logging.basicConfig(
+        level=level.upper(), stream=sys.stderr, format="%(levelname)s %(name)s %(message)s"
+    )
     logging.getLogger("aiokafka").setLevel(logging.WARNING)
 
 

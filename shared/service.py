@@ -11,8 +11,9 @@ import structlog
 log = structlog.get_logger()
 
 
-async def run_until_signalled(name: str, start: Callable[[], Awaitable[None]],
-                              stop: Callable[[], Awaitable[None]]) -> None:
+async def run_until_signalled(
+    name: str, start: Callable[[], Awaitable[None]], stop: Callable[[], Awaitable[None]]
+) -> None:
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):

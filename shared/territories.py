@@ -23,26 +23,46 @@ class Territory:
 
 
 QUEBEC_REGIONS = {
-    "01": "Bas-Saint-Laurent", "02": "Saguenay–Lac-Saint-Jean", "03": "Capitale-Nationale",
-    "04": "Mauricie", "05": "Estrie", "06": "Montréal", "07": "Outaouais",
-    "08": "Abitibi-Témiscamingue", "09": "Côte-Nord", "10": "Nord-du-Québec",
-    "11": "Gaspésie–Îles-de-la-Madeleine", "12": "Chaudière-Appalaches", "13": "Laval",
-    "14": "Lanaudière", "15": "Laurentides", "16": "Montérégie", "17": "Centre-du-Québec",
+    "01": "Bas-Saint-Laurent",
+    "02": "Saguenay–Lac-Saint-Jean",
+    "03": "Capitale-Nationale",
+    "04": "Mauricie",
+    "05": "Estrie",
+    "06": "Montréal",
+    "07": "Outaouais",
+    "08": "Abitibi-Témiscamingue",
+    "09": "Côte-Nord",
+    "10": "Nord-du-Québec",
+    "11": "Gaspésie–Îles-de-la-Madeleine",
+    "12": "Chaudière-Appalaches",
+    "13": "Laval",
+    "14": "Lanaudière",
+    "15": "Laurentides",
+    "16": "Montérégie",
+    "17": "Centre-du-Québec",
 }
 
 _LONGUEUIL_AGGLOMERATION = {
-    "58227": "Longueuil", "58033": "Boucherville", "58007": "Brossard",
-    "58012": "Saint-Lambert", "58037": "Saint-Bruno-de-Montarville",
+    "58227": "Longueuil",
+    "58033": "Boucherville",
+    "58007": "Brossard",
+    "58012": "Saint-Lambert",
+    "58037": "Saint-Bruno-de-Montarville",
 }
 
 
 def _reference() -> dict[str, Territory]:
-    items = [Territory("CA", "Canada", None), Territory("CA-QC", "Québec", "CA"),
-             Territory("FR", "France", None)]
+    items = [
+        Territory("CA", "Canada", None),
+        Territory("CA-QC", "Québec", "CA"),
+        Territory("FR", "France", None),
+    ]
     items += [Territory(f"CA-QC-RA-{num}", name, "CA-QC") for num, name in QUEBEC_REGIONS.items()]
     items.append(Territory("CA-QC-AGG-LONGUEUIL", "Agglomération de Longueuil", "CA-QC-RA-16"))
-    items += [Territory(f"CA-QC-MUN-{code}", name, "CA-QC-AGG-LONGUEUIL")
-              for code, name in _LONGUEUIL_AGGLOMERATION.items()]
+    items += [
+        Territory(f"CA-QC-MUN-{code}", name, "CA-QC-AGG-LONGUEUIL")
+        for code, name in _LONGUEUIL_AGGLOMERATION.items()
+    ]
     items.append(Territory("CA-QC-AGG-MONTREAL", "Agglomération de Montréal", "CA-QC-RA-06"))
     items.append(Territory("CA-QC-MUN-66023", "Montréal", "CA-QC-AGG-MONTREAL"))
     items += [

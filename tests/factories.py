@@ -24,7 +24,8 @@ def tender_data(**overrides: Any) -> dict[str, Any]:
         "classifications": [{"scheme": "UNSPSC", "code": "76111500"}],
         "estimated_value": {"amount": "150000.00", "currency": "CAD"},
         "published_at": "2026-11-20T14:00:00+00:00",
-        "submission_deadline": (datetime.now(UTC) + timedelta(days=30)).replace(microsecond=0)
+        "submission_deadline": (datetime.now(UTC) + timedelta(days=30))
+        .replace(microsecond=0)
         .isoformat(),
         "deadline_timezone": "America/Toronto",
         "documents_url": "https://seao.example/avis/1",
@@ -41,15 +42,24 @@ def enterprise_data(**overrides: Any) -> dict[str, Any]:
     data: dict[str, Any] = {
         "id": f"ent-{uuid.uuid4().hex[:10]}",
         "name": "Coopérative Entretien Rive-Sud",
-        "social_economy": {"kind": "cooperative", "verified_by": "Chantier",
-                           "verified_at": "2026-01-10T10:00:00+00:00"},
+        "social_economy": {
+            "kind": "cooperative",
+            "verified_by": "Chantier",
+            "verified_at": "2026-01-10T10:00:00+00:00",
+        },
         "contacts": {"email": f"coop-{uuid.uuid4().hex[:8]}@example.org"},
         "language": "fr",
         "timezone": "America/Toronto",
-        "consent": {"email": {"granted": True, "at": "2026-01-10T10:00:00+00:00",
-                              "source": "test"}},
-        "profiles": [{"id": "p1", "codes": [{"scheme": "UNSPSC", "prefix": "7611"}],
-                      "territories": ["CA-QC-AGG-LONGUEUIL"]}],
+        "consent": {
+            "email": {"granted": True, "at": "2026-01-10T10:00:00+00:00", "source": "test"}
+        },
+        "profiles": [
+            {
+                "id": "p1",
+                "codes": [{"scheme": "UNSPSC", "prefix": "7611"}],
+                "territories": ["CA-QC-AGG-LONGUEUIL"],
+            }
+        ],
     }
     data.update(overrides)
     return data

@@ -12,8 +12,13 @@ from shared.logging import configure_logging
 def main() -> None:
     settings = IngestSettings()
     configure_logging(settings.log_format, settings.log_level)
-    uvicorn.run(bootstrap(settings), host=settings.ingest_host, port=settings.ingest_port,
-                log_level=settings.log_level.lower(), access_log=False)
+    uvicorn.run(
+        bootstrap(settings),
+        host=settings.ingest_host,
+        port=settings.ingest_port,
+        log_level=settings.log_level.lower(),
+        access_log=False,
+    )
 
 
 if __name__ == "__main__":

@@ -35,8 +35,11 @@ class MatcherService:
         await self.client.close()
 
 
-def bootstrap(settings: MatcherSettings | None = None, clock: Clock = utc_now,
-              retry: RetryPolicy | None = None) -> MatcherService:
+def bootstrap(
+    settings: MatcherSettings | None = None,
+    clock: Clock = utc_now,
+    retry: RetryPolicy | None = None,
+) -> MatcherService:
     settings = settings or MatcherSettings()
     broker = make_broker(settings, client_id="vigie-matcher")
     client = make_client(settings.mongodb_url)
@@ -47,6 +50,12 @@ def bootstrap(settings: MatcherSettings | None = None, clock: Clock = utc_now,
         await publish_event(broker, matches_topic, match.key, match)
 
     matcher = TenderMatcher(store, publish, clock)
-    subscribe_guarded(broker, settings.topic(TENDERS_TOPIC), settings.matcher_group_id,
-                      TenderEvent.model_validate_json, matcher.handle, retry)
+    subscribe_guarded(
+        broker,
+        settings.topic(TENDERS_TOPIC),
+        settings.matcher_group_id,
+        TenderEvent.model_validate_json,
+        matcher.handle,
+        retry,
+    )
     return MatcherService(settings, broker, client, store, matcher)

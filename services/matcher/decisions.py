@@ -30,8 +30,9 @@ def _event_id(match_id: str, kind: MatchKind) -> uuid.UUID:
     return uuid.uuid5(_EVENT_NAMESPACE, f"{match_id}|{kind}")
 
 
-def plan_matches(event: TenderEvent, enterprises: Iterable[Enterprise],
-                 earlier: Mapping[str, str], now: datetime) -> list[MatchEvent]:
+def plan_matches(
+    event: TenderEvent, enterprises: Iterable[Enterprise], earlier: Mapping[str, str], now: datetime
+) -> list[MatchEvent]:
     """`earlier` maps the enterprises matched on an earlier revision to their profile id."""
     if event.kind == TenderEventKind.CANCELLED:
         return _cancellations(event, enterprises, earlier)
@@ -43,16 +44,25 @@ def plan_matches(event: TenderEvent, enterprises: Iterable[Enterprise],
             continue
         kind = MatchKind.AMENDED if enterprise.id in earlier else MatchKind.NEW
         match_id = match_id_for(tender.uid, tender.revision, enterprise.id)
-        planned.append(MatchEvent(
-            event_id=_event_id(match_id, kind), kind=kind, match_id=match_id,
-            enterprise_id=enterprise.id, profile_id=verdict.profile_id, score=verdict.score,
-            reasons=verdict.reasons, language=enterprise.language, tender=tender,
-        ))
+        planned.append(
+            MatchEvent(
+                event_id=_event_id(match_id, kind),
+                kind=kind,
+                match_id=match_id,
+                enterprise_id=enterprise.id,
+                profile_id=verdict.profile_id,
+                score=verdict.score,
+                reasons=verdict.reasons,
+                language=enterprise.language,
+                tender=tender,
+            )
+        )
     return planned
 
 
-def _cancellations(event: TenderEvent, enterprises: Iterable[Enterprise],
-                   earlier: Mapping[str, str]) -> list[MatchEvent]:
+def _cancellations(
+    event: TenderEvent, enterprises: Iterable[Enterprise], earlier: Mapping[str, str]
+) -> list[MatchEvent]:
     tender = event.tender
     planned: list[MatchEvent] = []
     for enterprise in enterprises:
@@ -60,10 +70,17 @@ def _cancellations(event: TenderEvent, enterprises: Iterable[Enterprise],
             continue
         match_id = match_id_for(tender.uid, tender.revision, enterprise.id)
         text = _CANCELLED_TEXT.get(enterprise.language, _CANCELLED_TEXT["en"])
-        planned.append(MatchEvent(
-            event_id=_event_id(match_id, MatchKind.CANCELLED), kind=MatchKind.CANCELLED,
-            match_id=match_id, enterprise_id=enterprise.id, profile_id=earlier[enterprise.id],
-            score=1.0, reasons=[MatchReason(code="cancelled", text=text)],
-            language=enterprise.language, tender=tender,
-        ))
+        planned.append(
+            MatchEvent(
+                event_id=_event_id(match_id, MatchKind.CANCELLED),
+                kind=MatchKind.CANCELLED,
+                match_id=match_id,
+                enterprise_id=enterprise.id,
+                profile_id=earlier[enterprise.id],
+                score=1.0,
+                reasons=[MatchReason(code="cancelled", text=text)],
+                language=enterprise.language,
+                tender=tender,
+            )
+        )
     return planned

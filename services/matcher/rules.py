@@ -45,7 +45,9 @@ _RESERVED_KINDS: dict[ReservedFor, set[str]] = {
 }
 
 
-def _code_reason(profile: AlertProfile, tender: Tender, language: str) -> tuple[float, MatchReason] | None:
+def _code_reason(
+    profile: AlertProfile, tender: Tender, language: str
+) -> tuple[float, MatchReason] | None:
     if not profile.codes:
         return None
     best: tuple[float, MatchReason] | None = None
@@ -55,13 +57,16 @@ def _code_reason(profile: AlertProfile, tender: Tender, language: str) -> tuple[
             if wanted.scheme == classification.scheme and code.startswith(wanted.prefix):
                 depth = min(1.0, len(wanted.prefix) / 8)
                 if best is None or depth > best[0]:
-                    why = reason("code", language, scheme=str(wanted.scheme), code=code,
-                                 prefix=wanted.prefix)
+                    why = reason(
+                        "code", language, scheme=str(wanted.scheme), code=code, prefix=wanted.prefix
+                    )
                     best = (depth, why)
     return best
 
 
-def _territory_reason(profile: AlertProfile, tender: Tender, language: str) -> tuple[float, MatchReason] | None:
+def _territory_reason(
+    profile: AlertProfile, tender: Tender, language: str
+) -> tuple[float, MatchReason] | None:
     places = tender_places(tender)
     if not places:
         if profile.include_unknown_location:
@@ -94,7 +99,7 @@ def evaluate_profile(profile: AlertProfile, tender: Tender, language: str) -> Ve
 
 
 def is_eligible(enterprise: Enterprise, tender: Tender, now: datetime) -> bool:
-    """The enterprise could bid: active, verified, reachable, of the kind the tender is reserved for."""
+    """The enterprise could bid: active, verified, reachable, of the kind reserved for."""
     status = enterprise.social_economy
     if enterprise.status != "active" or not (status.verified_by and status.verified_at):
         return False
@@ -106,8 +111,11 @@ def is_eligible(enterprise: Enterprise, tender: Tender, now: datetime) -> bool:
 
 
 def _reserved_reasons(tender: Tender, language: str) -> list[MatchReason]:
-    codes = {ReservedFor.SOCIAL_ECONOMY: "reserved", ReservedFor.SHELTERED: "reserved_sheltered",
-             ReservedFor.INSERTION: "reserved_insertion"}
+    codes = {
+        ReservedFor.SOCIAL_ECONOMY: "reserved",
+        ReservedFor.SHELTERED: "reserved_sheltered",
+        ReservedFor.INSERTION: "reserved_insertion",
+    }
     return [reason(codes[ReservedFor(item)], language) for item in tender.reserved_for]
 
 
@@ -115,8 +123,11 @@ def evaluate_enterprise(enterprise: Enterprise, tender: Tender, now: datetime) -
     """The best-scoring profile of an eligible enterprise that fits the tender, if any."""
     if not is_eligible(enterprise, tender, now):
         return None
-    verdicts = [v for p in enterprise.profiles
-                if (v := evaluate_profile(p, tender, enterprise.language)) is not None]
+    verdicts = [
+        v
+        for p in enterprise.profiles
+        if (v := evaluate_profile(p, tender, enterprise.language)) is not None
+    ]
     if not verdicts:
         return None
     best = max(verdicts, key=lambda verdict: verdict.score)

@@ -21,8 +21,12 @@ def utc_now() -> datetime:
 
 
 class TenderMatcher:
-    def __init__(self, store: MatcherStore, publish: Callable[[MatchEvent], Awaitable[None]],
-                 clock: Clock = utc_now) -> None:
+    def __init__(
+        self,
+        store: MatcherStore,
+        publish: Callable[[MatchEvent], Awaitable[None]],
+        clock: Clock = utc_now,
+    ) -> None:
         self._store = store
         self._publish = publish
         self._clock = clock
@@ -37,5 +41,9 @@ class TenderMatcher:
             # Stored before published: a crash in between republishes the same event id.
             await self._store.record(match)
             await self._publish(match)
-        log.info("tender_matched", kind=event.kind.value, enterprises=len(enterprises),
-                 matches=len(matches))
+        log.info(
+            "tender_matched",
+            kind=event.kind.value,
+            enterprises=len(enterprises),
+            matches=len(matches),
+        )

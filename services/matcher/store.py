@@ -23,7 +23,8 @@ class MatcherStore:
     async def ensure_indexes(self) -> None:
         await self._matches.create_index(
             [("tender_uid", ASCENDING), ("revision", ASCENDING), ("enterprise_id", ASCENDING)],
-            unique=True, name="match_unique",
+            unique=True,
+            name="match_unique",
         )
         await self._enterprises.create_index([("status", ASCENDING)], name="status")
 
@@ -34,7 +35,9 @@ class MatcherStore:
                 enterprises.append(Enterprise.from_document(document))
             except ValueError as exc:
                 # One bad record must not stop matching for everyone else; it is logged by id.
-                log.error("enterprise_unreadable", enterprise_id=document.get("_id"), error=str(exc)[:300])
+                log.error(
+                    "enterprise_unreadable", enterprise_id=document.get("_id"), error=str(exc)[:300]
+                )
         return enterprises
 
     async def earlier_matches(self, tender_uid: str, revision: int) -> dict[str, str]:
@@ -48,11 +51,16 @@ class MatcherStore:
     async def record(self, match: MatchEvent) -> None:
         """Idempotent: a second record of the same match changes nothing."""
         document = {
-            "tender_uid": match.tender.uid, "revision": match.tender.revision,
-            "enterprise_id": match.enterprise_id, "profile_id": match.profile_id,
-            "kind": match.kind.value, "score": match.score,
+            "tender_uid": match.tender.uid,
+            "revision": match.tender.revision,
+            "enterprise_id": match.enterprise_id,
+            "profile_id": match.profile_id,
+            "kind": match.kind.value,
+            "score": match.score,
             "reasons": [reason.model_dump() for reason in match.reasons],
-            "event_id": str(match.event_id), "matched_at": datetime.now(UTC),
+            "event_id": str(match.event_id),
+            "matched_at": datetime.now(UTC),
         }
-        await self._matches.update_one({"_id": match.match_id}, {"$setOnInsert": document},
-                                       upsert=True)
+        await self._matches.update_one(
+            {"_id": match.match_id}, {"$setOnInsert": document}, upsert=True
+        )

@@ -38,23 +38,40 @@ class NotifierService:
         await self.client.close()
 
 
-def bootstrap(settings: NotifierSettings | None = None,
-              retry: RetryPolicy | None = None) -> NotifierService:
+def bootstrap(
+    settings: NotifierSettings | None = None, retry: RetryPolicy | None = None
+) -> NotifierService:
     settings = settings or NotifierSettings()
     broker = make_broker(settings, client_id="vigie-notifier")
     client = make_client(settings.mongodb_url)
     store = DeliveryStore(database(client, settings.mongodb_url))
-    sender = Sender(settings.sender_name, settings.sender_address,
-                    settings.sender_postal_address, settings.sender_contact)
-    mailer = SmtpMailer(settings.smtp_host, settings.smtp_port, sender,
-                        username=settings.smtp_username, password=settings.smtp_password,
-                        starttls=settings.smtp_starttls, timeout=settings.smtp_timeout_seconds)
+    sender = Sender(
+        settings.sender_name,
+        settings.sender_address,
+        settings.sender_postal_address,
+        settings.sender_contact,
+    )
+    mailer = SmtpMailer(
+        settings.smtp_host,
+        settings.smtp_port,
+        sender,
+        username=settings.smtp_username,
+        password=settings.smtp_password,
+        starttls=settings.smtp_starttls,
+        timeout=settings.smtp_timeout_seconds,
+    )
     deliveries_topic = settings.topic(DELIVERIES_TOPIC)
 
     async def publish(event: DeliveryEvent) -> None:
         await publish_event(broker, deliveries_topic, event.key, event)
 
     notifier = Notifier(store, mailer, sender, publish)
-    subscribe_guarded(broker, settings.topic(MATCHES_TOPIC), settings.notifier_group_id,
-                      MatchEvent.model_validate_json, notifier.handle, retry)
+    subscribe_guarded(
+        broker,
+        settings.topic(MATCHES_TOPIC),
+        settings.notifier_group_id,
+        MatchEvent.model_validate_json,
+        notifier.handle,
+        retry,
+    )
     return NotifierService(settings, broker, client, store, mailer)

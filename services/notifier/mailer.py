@@ -16,12 +16,26 @@ class PermanentDeliveryError(Exception):
 
 
 class SmtpMailer:
-    def __init__(self, host: str, port: int, sender: Sender, *, username: str | None = None,
-                 password: str | None = None, starttls: bool = False,
-                 timeout: float = 10.0) -> None:
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        sender: Sender,
+        *,
+        username: str | None = None,
+        password: str | None = None,
+        starttls: bool = False,
+        timeout: float = 10.0,
+    ) -> None:
         self._sender = sender
-        self._client = aiosmtplib.SMTP(hostname=host, port=port, timeout=timeout,
-                                       start_tls=starttls, username=username, password=password)
+        self._client = aiosmtplib.SMTP(
+            hostname=host,
+            port=port,
+            timeout=timeout,
+            start_tls=starttls,
+            username=username,
+            password=password,
+        )
         self._lock = asyncio.Lock()
 
     def build(self, to: str, email: RenderedEmail, message_id: str) -> EmailMessage:

@@ -17,18 +17,28 @@ _ENV = Environment(
 )
 
 _SUBJECT = {
-    "fr": {"new": "{title} — date limite {deadline}",
-           "amended": "Modifié : {title} — date limite {deadline}",
-           "cancelled": "Annulé : {title}"},
-    "en": {"new": "{title} — deadline {deadline}",
-           "amended": "Amended: {title} — deadline {deadline}",
-           "cancelled": "Cancelled: {title}"},
+    "fr": {
+        "new": "{title} — date limite {deadline}",
+        "amended": "Modifié : {title} — date limite {deadline}",
+        "cancelled": "Annulé : {title}",
+    },
+    "en": {
+        "new": "{title} — deadline {deadline}",
+        "amended": "Amended: {title} — deadline {deadline}",
+        "cancelled": "Cancelled: {title}",
+    },
 }
 _RESERVED = {
-    "fr": {"social_economy": "économie sociale", "sheltered": "entreprises adaptées",
-           "insertion": "insertion"},
-    "en": {"social_economy": "social economy", "sheltered": "sheltered workshops",
-           "insertion": "work integration"},
+    "fr": {
+        "social_economy": "économie sociale",
+        "sheltered": "entreprises adaptées",
+        "insertion": "insertion",
+    },
+    "en": {
+        "social_economy": "social economy",
+        "sheltered": "sheltered workshops",
+        "insertion": "work integration",
+    },
 }
 
 
@@ -69,8 +79,12 @@ def render_alert(match: MatchEvent, timezone: str, sender: Sender) -> RenderedEm
     subject = _SUBJECT[language][kind].format(title=match.tender.title, deadline=deadline)
     reserved = ", ".join(_RESERVED[language][str(item)] for item in match.tender.reserved_for)
     text = _ENV.get_template(f"alert.{language}.txt.j2").render(
-        kind=kind, tender=match.tender, deadline=deadline, reasons=match.reasons,
-        value=format_money(match.tender.estimated_value, language), reserved=reserved,
+        kind=kind,
+        tender=match.tender,
+        deadline=deadline,
+        reasons=match.reasons,
+        value=format_money(match.tender.estimated_value, language),
+        reserved=reserved,
         sender=sender,
     )
     return RenderedEmail(subject=subject, text=text)

@@ -29,24 +29,35 @@ def delivery_key(match: MatchEvent, channel: Channel) -> str:
 
 
 class Notifier:
-    def __init__(self, store: DeliveryStore, mailer: SmtpMailer, sender: Sender,
-                 publish: Callable[[DeliveryEvent], Awaitable[None]]) -> None:
+    def __init__(
+        self,
+        store: DeliveryStore,
+        mailer: SmtpMailer,
+        sender: Sender,
+        publish: Callable[[DeliveryEvent], Awaitable[None]],
+    ) -> None:
         self._store = store
         self._mailer = mailer
         self._sender = sender
         self._publish = publish
 
     async def handle(self, match: MatchEvent) -> None:
-        structlog.contextvars.bind_contextvars(tender_uid=match.tender.uid,
-                                               enterprise_id=match.enterprise_id)
+        structlog.contextvars.bind_contextvars(
+            tender_uid=match.tender.uid, enterprise_id=match.enterprise_id
+        )
         enterprise = await self._store.enterprise(match.enterprise_id)
         if enterprise is None:
             raise PermanentError(f"enterprise {match.enterprise_id!r} does not exist")
         key = delivery_key(match, Channel.EMAIL)
         address = enterprise.contacts.email
-        details = {"match_id": match.match_id, "enterprise_id": match.enterprise_id,
-                   "tender_uid": match.tender.uid, "revision": match.tender.revision,
-                   "channel": Channel.EMAIL.value, "kind": match.kind.value}
+        details = {
+            "match_id": match.match_id,
+            "enterprise_id": match.enterprise_id,
+            "tender_uid": match.tender.uid,
+            "revision": match.tender.revision,
+            "channel": Channel.EMAIL.value,
+            "kind": match.kind.value,
+        }
         previous = await self._store.claim(key, details)
         if previous in _SETTLED:
             log.info("delivery_already_settled", status=previous)
@@ -63,12 +74,20 @@ class Notifier:
         await self._settle(match, key, DeliveryStatus.SENT, "")
         log.info("email_sent", to=mask_email(str(address)), kind=match.kind.value)
 
-    async def _settle(self, match: MatchEvent, key: str, status: DeliveryStatus,
-                      detail: str) -> None:
+    async def _settle(
+        self, match: MatchEvent, key: str, status: DeliveryStatus, detail: str
+    ) -> None:
         await self._store.mark(key, status.value, detail)
-        await self._publish(DeliveryEvent(
-            event_id=uuid.uuid5(_EVENT_NAMESPACE, f"{key}|{status}"), status=status,
-            channel=Channel.EMAIL, idempotency_key=key, match_id=match.match_id,
-            enterprise_id=match.enterprise_id, tender_uid=match.tender.uid,
-            revision=match.tender.revision, detail=detail,
-        ))
+        await self._publish(
+            DeliveryEvent(
+                event_id=uuid.uuid5(_EVENT_NAMESPACE, f"{key}|{status}"),
+                status=status,
+                channel=Channel.EMAIL,
+                idempotency_key=key,
+                match_id=match.match_id,
+                enterprise_id=match.enterprise_id,
+                tender_uid=match.tender.uid,
+                revision=match.tender.revision,
+                detail=detail,
+            )
+        )

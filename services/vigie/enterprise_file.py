@@ -42,7 +42,9 @@ def _records(text: str) -> Iterator[tuple[str, object]]:
 
 
 def _summarise(error: ValidationError) -> str:
-    parts = [f"{'.'.join(str(p) for p in e['loc']) or 'record'}: {e['msg']}" for e in error.errors()]
+    parts = [
+        f"{'.'.join(str(p) for p in e['loc']) or 'record'}: {e['msg']}" for e in error.errors()
+    ]
     return "; ".join(parts)
 
 

@@ -14,16 +14,21 @@ from shared.mongo import Document
 BATCH_SIZE = 500
 
 
-async def upsert_enterprises(db: AsyncDatabase[Document], enterprises: Sequence[Enterprise],
-                             progress: Callable[[int], None] | None = None) -> int:
+async def upsert_enterprises(
+    db: AsyncDatabase[Document],
+    enterprises: Sequence[Enterprise],
+    progress: Callable[[int], None] | None = None,
+) -> int:
     """Returns how many enterprises were written; `progress` hears of each batch."""
     collection = db["enterprises"]
     written = 0
     now = datetime.now(UTC)
     for start in range(0, len(enterprises), BATCH_SIZE):
-        batch = enterprises[start:start + BATCH_SIZE]
-        requests = [ReplaceOne({"_id": e.id}, {**e.to_document(), "updated_at": now}, upsert=True)
-                    for e in batch]
+        batch = enterprises[start : start + BATCH_SIZE]
+        requests = [
+            ReplaceOne({"_id": e.id}, {**e.to_document(), "updated_at": now}, upsert=True)
+            for e in batch
+        ]
         await collection.bulk_write(requests, ordered=False)
         written += len(batch)
         if progress:

@@ -44,8 +44,9 @@ class RetryPolicy:
         return random.uniform(0, ceiling)  # noqa: S311 - jitter, not cryptography
 
 
-async def send_to_dlq(broker: KafkaBroker, record: ConsumerRecord[Any, Any], error: str,
-                      attempts: int) -> None:
+async def send_to_dlq(
+    broker: KafkaBroker, record: ConsumerRecord[Any, Any], error: str, attempts: int
+) -> None:
     headers = {
         "x-vigie-source-topic": record.topic,
         "x-vigie-source-partition": str(record.partition),
@@ -54,8 +55,9 @@ async def send_to_dlq(broker: KafkaBroker, record: ConsumerRecord[Any, Any], err
         "x-vigie-error": error[:2000],
         "x-vigie-failed-at": datetime.now(UTC).isoformat(),
     }
-    await broker.publish(record.value or b"", topic=dlq_topic(record.topic), key=record.key,
-                         headers=headers)
+    await broker.publish(
+        record.value or b"", topic=dlq_topic(record.topic), key=record.key, headers=headers
+    )
     log.warning("dead_lettered", error=error[:300], attempts=attempts)
 
 
@@ -80,8 +82,13 @@ async def process_record(
         structlog.contextvars.clear_contextvars()
 
 
-async def _handle_with_retries(broker: KafkaBroker, record: ConsumerRecord[Any, Any], event: T,
-                               handle: Callable[[T], Awaitable[None]], retry: RetryPolicy) -> None:
+async def _handle_with_retries(
+    broker: KafkaBroker,
+    record: ConsumerRecord[Any, Any],
+    event: T,
+    handle: Callable[[T], Awaitable[None]],
+    retry: RetryPolicy,
+) -> None:
     for attempt in range(1, retry.attempts + 1):
         try:
             await handle(event)

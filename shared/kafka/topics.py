@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -22,8 +23,9 @@ def all_topics(prefix: str = "") -> list[str]:
     return names + [dlq_topic(name) for name in names]
 
 
-async def ensure_topics(bootstrap: str, names: Iterable[str],
-                        partitions: int = DEFAULT_PARTITIONS, replication: int = 1) -> list[str]:
+async def ensure_topics(
+    bootstrap: str, names: Iterable[str], partitions: int = DEFAULT_PARTITIONS, replication: int = 1
+) -> list[str]:
     """Create the topics that do not exist yet; returns those it created."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id="vigie-topics")
     await admin.start()
@@ -32,13 +34,14 @@ async def ensure_topics(bootstrap: str, names: Iterable[str],
         missing = [name for name in names if name not in existing]
         if not missing:
             return []
-        try:
+        # Another service may create one between our listing and our request.
+        with contextlib.suppress(TopicAlreadyExistsError):
             await admin.create_topics(
-                [NewTopic(name, num_partitions=partitions, replication_factor=replication)
-                 for name in missing]
+                [
+                    NewTopic(name, num_partitions=partitions, replication_factor=replication)
+                    for name in missing
+                ]
             )
-        except TopicAlreadyExistsError:
-            pass  # another service created it between our listing and our request
         return missing
     finally:
         await admin.close()

@@ -44,18 +44,23 @@ def _without(field: str) -> dict[str, object]:
     return data
 
 
-@pytest.mark.parametrize(("body", "status", "says"), [
-    (b'{"source": "longueuil", ', 422, "JSON"),
-    (json.dumps(_without("title")).encode(), 422, "title"),
-    (json.dumps(tender_data(revision="second")).encode(), 422, "revision"),
-    (json.dumps(tender_data(description="x" * 20_000)).encode(), 413, "larger than"),
-])
+@pytest.mark.parametrize(
+    ("body", "status", "says"),
+    [
+        (b'{"source": "longueuil", ', 422, "JSON"),
+        (json.dumps(_without("title")).encode(), 422, "title"),
+        (json.dumps(tender_data(revision="second")).encode(), 422, "revision"),
+        (json.dumps(tender_data(description="x" * 20_000)).encode(), 413, "larger than"),
+    ],
+)
 async def test_bad_input_is_refused_with_a_reason_and_nothing_published(
-        body: bytes, status: int, says: str) -> None:
+    body: bytes, status: int, says: str
+) -> None:
     publisher = RecordingPublisher()
     async with client_for(publisher) as client:
-        response = await client.post("/v1/tenders", content=body,
-                                     headers={"content-type": "application/json"})
+        response = await client.post(
+            "/v1/tenders", content=body, headers={"content-type": "application/json"}
+        )
     assert response.status_code == status
     assert says in response.text
     assert publisher.events == []

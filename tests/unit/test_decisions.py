@@ -7,12 +7,20 @@ from tests.factories import NOW, make_enterprise, make_tender
 
 def test_published_tender_matches_only_fitting_enterprises() -> None:
     fits = make_enterprise()
-    elsewhere = make_enterprise(profiles=[{"id": "p", "codes": [{"scheme": "UNSPSC", "prefix": "7611"}],
-                                           "territories": ["CA-QC-AGG-MONTREAL"]}])
+    elsewhere = make_enterprise(
+        profiles=[
+            {
+                "id": "p",
+                "codes": [{"scheme": "UNSPSC", "prefix": "7611"}],
+                "territories": ["CA-QC-AGG-MONTREAL"],
+            }
+        ]
+    )
     event = TenderEvent(kind=TenderEventKind.PUBLISHED, tender=make_tender())
     planned = plan_matches(event, [fits, elsewhere], {}, NOW)
     assert [(m.enterprise_id, m.kind) for m in planned] == [(fits.id, MatchKind.NEW)]
-    assert planned[0].reasons and planned[0].language == "fr"
+    assert planned[0].reasons
+    assert planned[0].language == "fr"
 
 
 def test_same_tender_event_plans_the_same_event_ids() -> None:
@@ -28,7 +36,9 @@ def test_amendment_is_amended_for_earlier_matches_and_new_for_others() -> None:
     event = TenderEvent(kind=TenderEventKind.AMENDED, tender=make_tender(revision=2))
     planned = plan_matches(event, [before, newcomer], {before.id: "p1"}, NOW)
     assert {m.enterprise_id: m.kind for m in planned} == {
-        before.id: MatchKind.AMENDED, newcomer.id: MatchKind.NEW}
+        before.id: MatchKind.AMENDED,
+        newcomer.id: MatchKind.NEW,
+    }
 
 
 def test_cancellation_reaches_only_those_matched_before() -> None:

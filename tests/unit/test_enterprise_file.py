@@ -22,5 +22,6 @@ def test_json_lines_with_a_bad_record_keeps_the_good_ones() -> None:
 
 def test_json_array_and_the_shipped_demo_file() -> None:
     accepted, rejected = parse_enterprises(DEMO.read_text(encoding="utf-8"))
-    assert rejected == [] and len(accepted) == 6
+    assert rejected == []
+    assert len(accepted) == 6
     assert all(e.consents_to("email") for e in accepted)

@@ -28,10 +28,17 @@ def test_deadline_needs_a_time_zone_and_is_stored_in_utc() -> None:
     assert tender.submission_deadline.isoformat() == "2027-01-15T19:00:00+00:00"
 
 
-@pytest.mark.parametrize(("field", "value"), [
-    ("deadline_timezone", "Mars/Olympus"), ("language", "French"), ("source", "Bad Source"),
-    ("source_id", "has space"), ("title", ""), ("unknown_field", 1),
-])
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("deadline_timezone", "Mars/Olympus"),
+        ("language", "French"),
+        ("source", "Bad Source"),
+        ("source_id", "has space"),
+        ("title", ""),
+        ("unknown_field", 1),
+    ],
+)
 def test_invalid_fields_are_refused(field: str, value: object) -> None:
     with pytest.raises(ValidationError) as info:
         Tender.model_validate(tender_data(**{field: value}))

@@ -10,8 +10,11 @@ SENDER = Sender("Vigie", "alertes@vigie.example", "1 rue Test, Longueuil", "aide
 
 def a_match(language: str, kind: TenderEventKind = TenderEventKind.PUBLISHED) -> MatchEvent:
     enterprise = make_enterprise(language=language)
-    tender = make_tender(title="Entretien ménager", submission_deadline="2027-01-15T19:00:00+00:00",
-                         revision=2 if kind != TenderEventKind.PUBLISHED else 1)
+    tender = make_tender(
+        title="Entretien ménager",
+        submission_deadline="2027-01-15T19:00:00+00:00",
+        revision=2 if kind != TenderEventKind.PUBLISHED else 1,
+    )
     earlier = {enterprise.id: "p1"} if kind != TenderEventKind.PUBLISHED else {}
     [match] = plan_matches(TenderEvent(kind=kind, tender=tender), [enterprise], earlier, NOW)
     return match

@@ -10,8 +10,11 @@ from tests.factories import NOW, make_enterprise, make_tender
 
 
 def profile(**overrides: object) -> AlertProfile:
-    data: dict[str, object] = {"id": "p", "codes": [{"scheme": "UNSPSC", "prefix": "7611"}],
-                               "territories": ["CA-QC-AGG-LONGUEUIL"]}
+    data: dict[str, object] = {
+        "id": "p",
+        "codes": [{"scheme": "UNSPSC", "prefix": "7611"}],
+        "territories": ["CA-QC-AGG-LONGUEUIL"],
+    }
     data.update(overrides)
     return AlertProfile.model_validate(data)
 
@@ -42,27 +45,40 @@ def test_cpv_check_digit_is_ignored() -> None:
 
 
 def test_lot_codes_count() -> None:
-    tender = make_tender(classifications=[], lots=[{
-        "id": "1", "title": "Lot 1", "classifications": [{"scheme": "UNSPSC", "code": "76111501"}]}])
+    tender = make_tender(
+        classifications=[],
+        lots=[
+            {
+                "id": "1",
+                "title": "Lot 1",
+                "classifications": [{"scheme": "UNSPSC", "code": "76111501"}],
+            }
+        ],
+    )
     assert evaluate_profile(profile(), tender, "fr") is not None
 
 
-@pytest.mark.parametrize(("served", "place", "fits"), [
-    ("CA-QC-RA-16", "CA-QC-MUN-58033", True),          # Montérégie covers Boucherville
-    ("CA-QC-AGG-LONGUEUIL", "CA-QC-MUN-58012", True),  # the agglomeration covers Saint-Lambert
-    ("CA-QC-MUN-58007", "CA-QC-MUN-58227", False),     # Brossard alone does not cover Longueuil
-    ("CA-QC-AGG-MONTREAL", "CA-QC-MUN-58227", False),
-    ("FR-COM-35238", "FR-COM-29019", False),            # Rennes does not cover Brest
-    ("FR-REG-53", "FR-COM-29019", True),                # Bretagne covers Brest
-])
+@pytest.mark.parametrize(
+    ("served", "place", "fits"),
+    [
+        ("CA-QC-RA-16", "CA-QC-MUN-58033", True),  # Montérégie covers Boucherville
+        ("CA-QC-AGG-LONGUEUIL", "CA-QC-MUN-58012", True),  # the agglomeration covers Saint-Lambert
+        ("CA-QC-MUN-58007", "CA-QC-MUN-58227", False),  # Brossard alone does not cover Longueuil
+        ("CA-QC-AGG-MONTREAL", "CA-QC-MUN-58227", False),
+        ("FR-COM-35238", "FR-COM-29019", False),  # Rennes does not cover Brest
+        ("FR-REG-53", "FR-COM-29019", True),  # Bretagne covers Brest
+    ],
+)
 def test_territory_hierarchy(served: str, place: str, fits: bool) -> None:
     tender = make_tender(place_of_performance=[place])
     assert (evaluate_profile(profile(territories=[served]), tender, "fr") is not None) is fits
 
 
 def test_buyer_territory_stands_in_for_a_missing_place() -> None:
-    tender = make_tender(place_of_performance=[],
-                         buyer={"name": "Ville de Brossard", "territories": ["CA-QC-MUN-58007"]})
+    tender = make_tender(
+        place_of_performance=[],
+        buyer={"name": "Ville de Brossard", "territories": ["CA-QC-MUN-58007"]},
+    )
     assert evaluate_profile(profile(), tender, "fr") is not None
 
 
@@ -70,24 +86,42 @@ def test_unknown_location_follows_the_profile_choice() -> None:
     tender = make_tender(place_of_performance=[], buyer={"name": "Acheteur", "territories": []})
     assert evaluate_profile(profile(), tender, "fr") is None
     verdict = evaluate_profile(profile(include_unknown_location=True), tender, "fr")
-    assert verdict is not None and verdict.reasons[-1].code == "unknown_location"
+    assert verdict is not None
+    assert verdict.reasons[-1].code == "unknown_location"
 
 
 def test_eligible_enterprise_gets_its_best_profile() -> None:
-    enterprise = make_enterprise(profiles=[
-        {"id": "broad", "codes": [{"scheme": "UNSPSC", "prefix": "76"}], "territories": ["CA-QC"]},
-        {"id": "narrow", "codes": [{"scheme": "UNSPSC", "prefix": "761115"}],
-         "territories": ["CA-QC-MUN-58227"]},
-    ])
+    enterprise = make_enterprise(
+        profiles=[
+            {
+                "id": "broad",
+                "codes": [{"scheme": "UNSPSC", "prefix": "76"}],
+                "territories": ["CA-QC"],
+            },
+            {
+                "id": "narrow",
+                "codes": [{"scheme": "UNSPSC", "prefix": "761115"}],
+                "territories": ["CA-QC-MUN-58227"],
+            },
+        ]
+    )
     verdict = evaluate_enterprise(enterprise, make_tender(), NOW)
-    assert verdict is not None and verdict.profile_id == "narrow"
+    assert verdict is not None
+    assert verdict.profile_id == "narrow"
 
 
-@pytest.mark.parametrize("change", [
-    {"status": "paused"},
-    {"social_economy": {"kind": "cooperative"}},  # not verified
-    {"consent": {"email": {"granted": False, "at": "2026-01-10T10:00:00+00:00", "source": "t"}}},
-])
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"status": "paused"},
+        {"social_economy": {"kind": "cooperative"}},  # not verified
+        {
+            "consent": {
+                "email": {"granted": False, "at": "2026-01-10T10:00:00+00:00", "source": "t"}
+            }
+        },
+    ],
+)
 def test_ineligible_enterprises_get_nothing(change: dict[str, object]) -> None:
     assert evaluate_enterprise(make_enterprise(**change), make_tender(), NOW) is None
 
@@ -97,16 +131,24 @@ def test_closed_tender_matches_nobody() -> None:
     assert evaluate_enterprise(make_enterprise(), tender, NOW) is None
 
 
-@pytest.mark.parametrize(("reserved", "kind", "fits"), [
-    ("social_economy", "non_profit", True),
-    ("sheltered", "cooperative", False),
-    ("sheltered", "sheltered_workshop", True),
-    ("insertion", "insertion", True),
-    ("insertion", "non_profit", False),
-])
+@pytest.mark.parametrize(
+    ("reserved", "kind", "fits"),
+    [
+        ("social_economy", "non_profit", True),
+        ("sheltered", "cooperative", False),
+        ("sheltered", "sheltered_workshop", True),
+        ("insertion", "insertion", True),
+        ("insertion", "non_profit", False),
+    ],
+)
 def test_reserved_tenders_go_to_the_right_kind(reserved: str, kind: str, fits: bool) -> None:
-    enterprise = make_enterprise(social_economy={"kind": kind, "verified_by": "x",
-                                                 "verified_at": "2026-01-01T00:00:00+00:00"})
+    enterprise = make_enterprise(
+        social_economy={
+            "kind": kind,
+            "verified_by": "x",
+            "verified_at": "2026-01-01T00:00:00+00:00",
+        }
+    )
     verdict = evaluate_enterprise(enterprise, make_tender(reserved_for=[reserved]), NOW)
     assert (verdict is not None) is fits
     if verdict is not None:

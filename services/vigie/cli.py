@@ -1,0 +1,110 @@
+"""`vigie`: the operators' command line."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+
+from shared.enterprises import Enterprise
+from shared.mongo import database, make_client
+from shared.settings import CommonSettings
+from vigie.demo import run_demo
+from vigie.enterprise_file import parse_enterprises
+from vigie.enterprise_store import upsert_enterprises
+from vigie.services_runner import SERVICES, running, stop_services
+from vigie_stack import cli as stack_cli
+from vigie_stack.config import StackConfig
+
+app = typer.Typer(help="Vigie: tender alerts for social-economy enterprises.", no_args_is_help=True)
+stack_app = typer.Typer(
+    help="The local stack without Docker: Kafka, FerretDB, SMTP capture, "
+    "and Vigie's services when `vigie demo` started them.",
+    no_args_is_help=True,
+)
+enterprises_app = typer.Typer(help="Enterprises and their alert profiles.", no_args_is_help=True)
+app.add_typer(stack_app, name="stack")
+app.add_typer(enterprises_app, name="enterprises")
+console = Console(highlight=False)
+
+stack_app.command("up")(stack_cli.up)
+
+
+@stack_app.command("down")
+def stack_down(
+    only: stack_cli.Only = None,
+    wipe: Annotated[
+        bool, typer.Option(help="Also delete data and logs (keeps downloads).")
+    ] = False,
+) -> None:
+    """Stop Vigie's services, then the servers that `up` started (never one it did not start)."""
+    if not only:
+        for name in stop_services(StackConfig.from_env()):
+            console.print(f"{name}: stopped")
+    stack_cli.down(only, wipe)
+
+
+@stack_app.command("status")
+def stack_status(only: stack_cli.Only = None) -> None:
+    """Each component and service, its address, whether it answers and who started it."""
+    stack_cli.status(only)
+    config = StackConfig.from_env()
+    table = Table("service", "pid")
+    for name in SERVICES:
+        pid = running(config, name)
+        table.add_row(name, str(pid) if pid else "not running")
+    console.print(table)
+
+
+@enterprises_app.command("import")
+def import_enterprises(
+    file: Annotated[
+        Path,
+        typer.Argument(
+            exists=True,
+            dir_okay=False,
+            readable=True,
+            help="JSON array or JSON Lines; see docs/enterprises.md",
+        ),
+    ],
+) -> None:
+    """Load enterprises with their alert profiles; re-running updates them in place."""
+    settings = CommonSettings()
+    enterprises, rejected = parse_enterprises(file.read_text(encoding="utf-8"))
+    for item in rejected:
+        console.print(f"[red]rejected[/] {item.position}: {item.reason}", markup=True)
+    written = asyncio.run(_write(settings.mongodb_url, enterprises))
+    console.print(f"{written} enterprises imported, {len(rejected)} rejected")
+    if rejected:
+        raise typer.Exit(1)
+
+
+async def _write(mongodb_url: str, enterprises: list[Enterprise]) -> int:
+    client = make_client(mongodb_url)
+    try:
+        with Progress(console=console, transient=True) as progress:
+            task = progress.add_task("importing", total=len(enterprises))
+            return await upsert_enterprises(
+                database(client, mongodb_url),
+                enterprises,
+                progress=lambda n: progress.advance(task, n),
+            )
+    finally:
+        await client.close()
+
+
+@app.command()
+def demo(
+    timeout: Annotated[float, typer.Option(help="Seconds to wait for the emails.")] = 90.0,
+) -> None:
+    """Stack up, services started, demo enterprises and tenders in, emails shown; stays up."""
+    raise typer.Exit(run_demo(console, timeout))
+
+
+def main() -> None:
+    app()

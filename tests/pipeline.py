@@ -1,0 +1,116 @@
+"""The three services run in the test's event loop against the real stack, one namespace each."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import uvicorn
+
+from ingest.bootstrap import bootstrap as bootstrap_ingest
+from ingest.settings import IngestSettings
+from matcher.bootstrap import MatcherService
+from matcher.bootstrap import bootstrap as bootstrap_matcher
+from matcher.settings import MatcherSettings
+from notifier.bootstrap import NotifierService
+from notifier.bootstrap import bootstrap as bootstrap_notifier
+from notifier.settings import NotifierSettings
+from shared.kafka.consumer import RetryPolicy
+from tests.stack_clients import StackEndpoints
+
+FAST_RETRY = RetryPolicy(attempts=3, base_seconds=0.05, cap_seconds=0.2)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class Pipeline:
+    namespace: str
+    settings: dict[str, Any]
+    ingest_url: str | None
+    matcher: MatcherService | None
+    notifier: NotifierService | None
+
+    def topic(self, name: str) -> str:
+        return f"{self.settings['topic_prefix']}{name}"
+
+
+def namespace_settings(stack: StackEndpoints, namespace: str) -> dict[str, Any]:
+    return {
+        "kafka_bootstrap": stack.kafka_bootstrap,
+        "mongodb_url": stack.mongo_url(namespace),
+        "topic_prefix": f"{namespace}.",
+        "log_format": "console",
+    }
+
+
+@asynccontextmanager
+async def running_pipeline(
+    stack: StackEndpoints,
+    namespace: str,
+    *,
+    ingest: bool = True,
+    matcher: bool = True,
+    notifier: bool = True,
+    smtp_port: int | None = None,
+) -> AsyncIterator[Pipeline]:
+    common = namespace_settings(stack, namespace)
+    matcher_service = (
+        bootstrap_matcher(
+            MatcherSettings(**common, matcher_group_id=f"{namespace}-matcher"), retry=FAST_RETRY
+        )
+        if matcher
+        else None
+    )
+    notifier_service = (
+        bootstrap_notifier(
+            NotifierSettings(
+                **common,
+                notifier_group_id=f"{namespace}-notifier",
+                smtp_host=stack.smtp_host,
+                smtp_port=smtp_port or stack.smtp_port,
+            ),
+            retry=FAST_RETRY,
+        )
+        if notifier
+        else None
+    )
+    services = [s for s in (matcher_service, notifier_service) if s is not None]
+    server: uvicorn.Server | None = None
+    serving: asyncio.Task[None] | None = None
+    ingest_url = None
+    for service in services:
+        await service.start()
+    try:
+        if ingest:
+            port = free_port()
+            server = uvicorn.Server(
+                uvicorn.Config(
+                    bootstrap_ingest(IngestSettings(**common)),
+                    host="127.0.0.1",
+                    port=port,
+                    log_level="warning",
+                    lifespan="on",
+                )
+            )
+            serving = asyncio.create_task(server.serve())
+            while not server.started:
+                if serving.done():
+                    serving.result()
+                await asyncio.sleep(0.05)
+            ingest_url = f"http://127.0.0.1:{port}"
+        yield Pipeline(namespace, common, ingest_url, matcher_service, notifier_service)
+    finally:
+        if server is not None and serving is not None:
+            server.should_exit = True
+            await serving
+        for service in services:
+            await service.stop()
