@@ -1,0 +1,91 @@
+"""The services as operators run them: separate processes configured by VIGIE_ variables."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.factories import enterprise_data, tender_data
+from tests.pipeline import free_port
+from tests.stack_clients import MailSink, StackEndpoints
+from vigie.services_runner import wait_for_ingest
+
+
+@pytest.fixture
+def service_env(stack: StackEndpoints, namespace: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "VIGIE_KAFKA_BOOTSTRAP": stack.kafka_bootstrap,
+        "VIGIE_MONGODB_URL": stack.mongo_url(namespace),
+        "VIGIE_TOPIC_PREFIX": f"{namespace}.",
+        "VIGIE_SMTP_HOST": stack.smtp_host,
+        "VIGIE_SMTP_PORT": str(stack.smtp_port),
+        "VIGIE_INGEST_PORT": str(free_port()),
+        "VIGIE_LOG_FORMAT": "json",
+        "VIGIE_MATCHER_GROUP_ID": f"{namespace}-matcher",
+        "VIGIE_NOTIFIER_GROUP_ID": f"{namespace}-notifier",
+    }
+
+
+@pytest.fixture
+def services(
+    service_env: dict[str, str], tmp_path: Path
+) -> Iterator[list[subprocess.Popen[bytes]]]:
+    started = []
+    for name in ("ingest", "matcher", "notifier"):
+        log = (tmp_path / f"{name}.log").open("wb")
+        started.append(
+            subprocess.Popen(
+                [sys.executable, "-m", name], env=service_env, stdout=log, stderr=subprocess.STDOUT
+            )
+        )
+    yield started
+    for process in started:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+async def test_three_processes_carry_a_tender_to_an_email(
+    service_env: dict[str, str],
+    services: list[subprocess.Popen[bytes]],
+    mail: MailSink,
+    tmp_path: Path,
+) -> None:
+    enterprise = enterprise_data(language="fr")
+    enterprises_file = tmp_path / "enterprises.jsonl"
+    enterprises_file.write_text(json.dumps(enterprise) + "\n" + '{"id": "broken"}\n')
+    imported = subprocess.run(
+        [sys.executable, "-m", "vigie.cli", "enterprises", "import", str(enterprises_file)],
+        env=service_env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert imported.returncode == 1, imported.stdout + imported.stderr  # one record was bad
+    assert "1 enterprises imported, 1 rejected" in imported.stdout
+    assert "line 2" in imported.stdout
+
+    ingest_url = f"http://127.0.0.1:{service_env['VIGIE_INGEST_PORT']}"
+    wait_for_ingest(ingest_url, timeout=60)
+    async with httpx.AsyncClient(base_url=ingest_url) as client:
+        response = await client.post("/v1/tenders", json=tender_data(title="Déneigement"))
+    assert response.status_code == 202
+    emails = await mail.wait_for(enterprise["contacts"]["email"], count=1, within=60)
+    assert [e["subject"].split(" — ")[0] for e in emails] == ["Déneigement"]
+
+    for process in services:
+        process.send_signal(signal.SIGTERM)
+    codes = [process.wait(timeout=30) for process in services]
+    # uvicorn re-raises SIGTERM once it has shut down gracefully, hence ingest's -15.
+    assert codes == [-signal.SIGTERM, 0, 0]
+    assert "Application shutdown complete" in (tmp_path / "ingest.log").read_text()
