@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -63,18 +64,21 @@ async def test_three_processes_carry_a_tender_to_an_email(
     enterprise = enterprise_data(language="fr")
     enterprises_file = tmp_path / "enterprises.jsonl"
     enterprises_file.write_text(json.dumps(enterprise) + "\n" + '{"id": "broken"}\n')
-    imported = subprocess.run(
-        [sys.executable, "-m", "vigie.cli", "enterprises", "import", str(enterprises_file)],
+    importer = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "vigie.cli",
+        "enterprises",
+        "import",
+        str(enterprises_file),
         env=service_env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
     )
-    assert imported.returncode == 1, imported.stdout + imported.stderr  # one record was bad
-    assert "1 enterprises imported, 1 rejected" in imported.stdout
-    assert "line 2" in imported.stdout
-
+    output = (await asyncio.wait_for(importer.communicate(), 60))[0].decode()
+    assert importer.returncode == 1, output  # one record was bad
+    assert "1 enterprises imported, 1 rejected" in output
+    assert "line 2" in output
     ingest_url = f"http://127.0.0.1:{service_env['VIGIE_INGEST_PORT']}"
     wait_for_ingest(ingest_url, timeout=60)
     async with httpx.AsyncClient(base_url=ingest_url) as client:
