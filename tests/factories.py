@@ -10,6 +10,8 @@ from shared.enterprises import Enterprise
 from shared.events import Tender
 
 NOW = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
+# Fixed once per run, so two tenders built from the same overrides have the same content.
+OPEN_DEADLINE = (datetime.now(UTC) + timedelta(days=30)).replace(microsecond=0).isoformat()
 
 
 def tender_data(**overrides: Any) -> dict[str, Any]:
@@ -19,14 +21,16 @@ def tender_data(**overrides: Any) -> dict[str, Any]:
         "title": "Entretien ménager des bâtiments municipaux",
         "description": "Entretien de 12 bâtiments.",
         "language": "fr",
-        "buyer": {"name": "Ville de Longueuil", "territories": ["CA-QC-MUN-58227"]},
+        "buyer": {
+            "name": "Ville de Longueuil",
+            "id": "ville-longueuil",
+            "territories": ["CA-QC-MUN-58227"],
+        },
         "place_of_performance": ["CA-QC-MUN-58227"],
         "classifications": [{"scheme": "UNSPSC", "code": "76111500"}],
         "estimated_value": {"amount": "150000.00", "currency": "CAD"},
         "published_at": "2026-11-20T14:00:00+00:00",
-        "submission_deadline": (datetime.now(UTC) + timedelta(days=30))
-        .replace(microsecond=0)
-        .isoformat(),
+        "submission_deadline": OPEN_DEADLINE,
         "deadline_timezone": "America/Toronto",
         "documents_url": "https://seao.example/avis/1",
     }

@@ -9,9 +9,11 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
+import httpx
 import uvicorn
 
 from ingest.bootstrap import bootstrap as bootstrap_ingest
+from ingest.publishers import PublisherDirectory
 from ingest.settings import IngestSettings
 from matcher.bootstrap import MatcherService
 from matcher.bootstrap import bootstrap as bootstrap_matcher
@@ -20,9 +22,11 @@ from notifier.bootstrap import NotifierService
 from notifier.bootstrap import bootstrap as bootstrap_notifier
 from notifier.settings import NotifierSettings
 from shared.kafka.consumer import RetryPolicy
+from shared.mongo import database, make_client
 from tests.stack_clients import StackEndpoints
 
 FAST_RETRY = RetryPolicy(attempts=3, base_seconds=0.05, cap_seconds=0.2)
+TEST_PEPPER = "test-only-pepper"
 
 
 def free_port() -> int:
@@ -36,11 +40,20 @@ class Pipeline:
     namespace: str
     settings: dict[str, Any]
     ingest_url: str | None
+    api_key: str
     matcher: MatcherService | None
     notifier: NotifierService | None
 
     def topic(self, name: str) -> str:
         return f"{self.settings['topic_prefix']}{name}"
+
+    def ingest_client(self) -> httpx.AsyncClient:
+        """An HTTP client of ingest, authenticated as the Longueuil publisher."""
+        return httpx.AsyncClient(
+            base_url=self.ingest_url or "",
+            timeout=15,
+            headers={"Authorization": f"Bearer {self.api_key}"},
+        )
 
 
 def namespace_settings(stack: StackEndpoints, namespace: str) -> dict[str, Any]:
@@ -50,6 +63,17 @@ def namespace_settings(stack: StackEndpoints, namespace: str) -> dict[str, Any]:
         "topic_prefix": f"{namespace}.",
         "log_format": "console",
     }
+
+
+async def _longueuil_publisher(mongodb_url: str) -> str:
+    client = make_client(mongodb_url)
+    try:
+        directory = PublisherDirectory(database(client, mongodb_url), TEST_PEPPER)
+        await directory.ensure_indexes()
+        _, key = await directory.add("Longueuil", ["ville-longueuil"], ["longueuil"])
+        return key
+    finally:
+        await client.close()
 
 
 @asynccontextmanager
@@ -87,6 +111,7 @@ async def running_pipeline(
     server: uvicorn.Server | None = None
     serving: asyncio.Task[None] | None = None
     ingest_url = None
+    api_key = await _longueuil_publisher(common["mongodb_url"])
     for service in services:
         await service.start()
     try:
@@ -94,7 +119,7 @@ async def running_pipeline(
             port = free_port()
             server = uvicorn.Server(
                 uvicorn.Config(
-                    bootstrap_ingest(IngestSettings(**common)),
+                    bootstrap_ingest(IngestSettings(**common, api_key_pepper=TEST_PEPPER)),
                     host="127.0.0.1",
                     port=port,
                     log_level="warning",
@@ -107,7 +132,7 @@ async def running_pipeline(
                     serving.result()
                 await asyncio.sleep(0.05)
             ingest_url = f"http://127.0.0.1:{port}"
-        yield Pipeline(namespace, common, ingest_url, matcher_service, notifier_service)
+        yield Pipeline(namespace, common, ingest_url, api_key, matcher_service, notifier_service)
     finally:
         if server is not None and serving is not None:
             server.should_exit = True

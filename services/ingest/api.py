@@ -1,36 +1,78 @@
-"""The publishers' HTTP API: canonical tender JSON in, a `published` event out.
+"""The publishers' HTTP API: authenticated pushes of canonical tender JSON.
 
-Bad input gets a 4xx naming what is wrong and publishes nothing; a Kafka outage gets a 503
-with Retry-After, never a 500.
+Bad input gets a 4xx naming what is wrong and publishes nothing; a Kafka or MongoDB outage gets
+503 with Retry-After, never a 500.
 """
 
 from __future__ import annotations
 
 import asyncio
-import uuid
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Annotated, Any, TypeVar
 
 import structlog
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, HTTPException, Path, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, Field, ValidationError
 
+from ingest.intake import ConcurrentUpdateError, Receipt, TenderIntake, UnknownTenderError
 from ingest.limits import BodySizeLimit
-from ingest.publisher import TenderPublisher
-from shared.events import Tender, TenderEvent, TenderEventKind
+from ingest.publishers import Publisher
+from ingest.ratelimit import RateLimiter
+from ingest.revisions import CancelledTenderError
+from shared.events import Tender
 
 log = structlog.get_logger()
-PUBLISH_TIMEOUT_SECONDS = 10.0
+T = TypeVar("T")
+Authenticate = Callable[[str], Awaitable[Publisher | None]]
+Hooks = tuple[Callable[[], Awaitable[None]], Callable[[], Awaitable[None]]]
+OPERATION_TIMEOUT_SECONDS = 10.0
+MAX_BATCH = 500
+UidPath = Annotated[str, Path(max_length=170, pattern=r"^[a-z][a-z0-9-]*:[^\s#]+$")]
 
 
-class Accepted(BaseModel):
+class ReceiptOut(BaseModel):
     uid: str
     revision: int
-    event_id: uuid.UUID
-    status: str = "accepted"
+    status: str
+    changed_fields: list[str] = []
+
+    @classmethod
+    def of(cls, receipt: Receipt) -> ReceiptOut:
+        return cls(
+            uid=receipt.uid,
+            revision=receipt.revision,
+            status=receipt.outcome.value,
+            changed_fields=list(receipt.changed_fields),
+        )
+
+
+class BatchIn(BaseModel):
+    tenders: Annotated[list[dict[str, Any]], Field(min_length=1, max_length=MAX_BATCH)]
+
+
+class BatchItem(BaseModel):
+    index: int
+    status: str
+    uid: str | None = None
+    revision: int | None = None
+    reason: str | None = None
+
+
+class TenderState(BaseModel):
+    uid: str
+    revision: int
+    status: str
+    tender: dict[str, Any]
+    history: list[dict[str, Any]]
+
+
+class Unavailable(Exception):
+    """Kafka or MongoDB did not answer in time: the client should retry later."""
 
 
 def _describe(errors: list[Any]) -> list[dict[str, Any]]:
@@ -45,26 +87,95 @@ def _describe(errors: list[Any]) -> list[dict[str, Any]]:
     ]
 
 
+def _summary(error: ValidationError) -> str:
+    return "; ".join(
+        f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg']}" for e in error.errors()
+    )
+
+
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     return JSONResponse(status_code=422, content={"detail": _describe(list(exc.errors()))})
 
 
+async def _unavailable(request: Request, exc: Exception) -> JSONResponse:
+    return JSONResponse(
+        status_code=503,
+        headers={"Retry-After": "5"},
+        content={"detail": "tender store unavailable, retry later"},
+    )
+
+
+def _check_scope(publisher: Publisher, tender: Tender) -> None:
+    if tender.source not in publisher.sources:
+        raise HTTPException(403, f"this key may not publish for source {tender.source!r}")
+    if not publisher.may_publish_for(tender.buyer.id):
+        raise HTTPException(403, f"this key may not publish for buyer {tender.buyer.id!r}")
+
+
+async def _guarded(operation: Awaitable[T]) -> T:
+    try:
+        return await asyncio.wait_for(operation, OPERATION_TIMEOUT_SECONDS)
+    except (CancelledTenderError, ConcurrentUpdateError) as exc:
+        raise HTTPException(409, str(exc) or "concurrent update, retry") from exc
+    except UnknownTenderError as exc:
+        raise HTTPException(404, f"no tender {exc}") from exc
+    except HTTPException:
+        raise
+    except Exception as exc:
+        log.error("operation_failed", error=repr(exc)[:300])
+        raise Unavailable from exc
+
+
+_bearer = HTTPBearer(auto_error=False)
+_header_key = APIKeyHeader(name="X-API-Key", auto_error=False)
+
+
+async def current_publisher(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    api_key: Annotated[str | None, Depends(_header_key)],
+) -> Publisher:
+    """The publisher owning the request's API key, within its rate limit; else 401 or 429."""
+    key = credentials.credentials if credentials else api_key
+    if not key:
+        raise HTTPException(
+            401,
+            "missing API key (Authorization: Bearer <key>)",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    authenticate: Authenticate = request.app.state.authenticate
+    found = await _guarded(authenticate(key))
+    if found is None:
+        raise HTTPException(401, "invalid API key", headers={"WWW-Authenticate": "Bearer"})
+    limiter: RateLimiter = request.app.state.limiter
+    wait = limiter.acquire(found.id, time.monotonic())
+    if wait > 0:
+        raise HTTPException(
+            429, "too many requests", headers={"Retry-After": str(max(1, round(wait)))}
+        )
+    return found
+
+
+Caller = Annotated[Publisher, Depends(current_publisher)]
+
+
 def create_app(
-    publisher: TenderPublisher,
+    intake: TenderIntake,
+    authenticate: Authenticate,
+    limiter: RateLimiter,
     max_body_bytes: int,
-    lifespan_hooks: tuple[Callable[[], Awaitable[None]], Callable[[], Awaitable[None]]]
-    | None = None,
+    hooks: Hooks | None = None,
 ) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if lifespan_hooks:
-            await lifespan_hooks[0]()
+        if hooks:
+            await hooks[0]()
         try:
             yield
         finally:
-            if lifespan_hooks:
-                await lifespan_hooks[1]()
+            if hooks:
+                await hooks[1]()
 
     app = FastAPI(
         title="Vigie ingest",
@@ -74,30 +185,86 @@ def create_app(
     )
     app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(Unavailable, _unavailable)
+    app.state.authenticate = authenticate
+    app.state.limiter = limiter
+    errors: dict[int | str, dict[str, Any]] = {
+        401: {"description": "missing or invalid API key"},
+        403: {"description": "outside this key's buyers or sources"},
+        413: {"description": "body too large"},
+        422: {"description": "invalid tender"},
+        429: {"description": "rate limited; see Retry-After"},
+        503: {"description": "store unavailable; retry after Retry-After"},
+    }
 
-    @app.post(
-        "/v1/tenders",
-        status_code=202,
-        response_model=Accepted,
-        responses={
-            413: {"description": "body too large"},
-            422: {"description": "invalid tender"},
-            503: {"description": "event log unavailable, retry later"},
-        },
-    )
-    async def publish_tender(tender: Tender) -> Accepted | JSONResponse:
-        event = TenderEvent(kind=TenderEventKind.PUBLISHED, tender=tender)
-        try:
-            await asyncio.wait_for(publisher.publish(event), PUBLISH_TIMEOUT_SECONDS)
-        except Exception as exc:
-            log.error("publish_failed", tender_uid=tender.uid, error=repr(exc)[:300])
-            return JSONResponse(
-                status_code=503,
-                headers={"Retry-After": "5"},
-                content={"detail": "tender log unavailable, retry later"},
+    @app.post("/v1/tenders", status_code=202, response_model=ReceiptOut, responses=errors)
+    async def push_tender(tender: Tender, caller: Caller) -> ReceiptOut:
+        """Publish a notice; the same notice again is `unchanged`, a changed one `amended`."""
+        _check_scope(caller, tender)
+        return ReceiptOut.of(await _guarded(intake.submit(tender, caller.id)))
+
+    @app.post("/v1/tenders/batch", response_model=list[BatchItem], responses=errors)
+    async def push_batch(batch: BatchIn, caller: Caller) -> list[BatchItem]:
+        """Each item is validated and published on its own; one bad item rejects only itself."""
+        results = []
+        for index, raw in enumerate(batch.tenders):
+            try:
+                tender = Tender.model_validate(raw)
+                _check_scope(caller, tender)
+            except ValidationError as exc:
+                results.append(BatchItem(index=index, status="rejected", reason=_summary(exc)))
+                continue
+            except HTTPException as exc:
+                results.append(BatchItem(index=index, status="rejected", reason=str(exc.detail)))
+                continue
+            receipt = await _guarded(intake.submit(tender, caller.id))
+            results.append(
+                BatchItem(
+                    index=index,
+                    status=receipt.outcome.value,
+                    uid=receipt.uid,
+                    revision=receipt.revision,
+                )
             )
-        log.info("tender_accepted", tender_uid=tender.uid, revision=tender.revision)
-        return Accepted(uid=tender.uid, revision=tender.revision, event_id=event.event_id)
+        return results
+
+    @app.put("/v1/tenders/{uid}", response_model=ReceiptOut, responses=errors)
+    async def amend_tender(uid: UidPath, tender: Tender, caller: Caller) -> ReceiptOut:
+        """Amend a published tender; its uid in the path and the body must agree."""
+        if tender.uid != uid:
+            raise HTTPException(422, f"body is tender {tender.uid!r}, path says {uid!r}")
+        _check_scope(caller, tender)
+        if await _guarded(intake.current(uid)) is None:
+            raise HTTPException(404, f"no tender {uid}; publish it with POST /v1/tenders")
+        return ReceiptOut.of(await _guarded(intake.submit(tender, caller.id)))
+
+    @app.post("/v1/tenders/{uid}/cancel", response_model=ReceiptOut, responses=errors)
+    async def cancel_tender(uid: UidPath, caller: Caller) -> ReceiptOut:
+        """Cancel a tender: enterprises told of it hear it is cancelled."""
+        stored = await _guarded(intake.current(uid))
+        if stored is None:
+            raise HTTPException(404, f"no tender {uid}")
+        _check_scope(caller, stored.tender)
+        return ReceiptOut.of(await _guarded(intake.cancel(uid, caller.id)))
+
+    @app.get("/v1/tenders/{uid}", response_model=TenderState, responses=errors)
+    async def read_tender(uid: UidPath, caller: Caller) -> TenderState:
+        """The current revision, status and history of a tender."""
+        stored = await _guarded(intake.current(uid))
+        if stored is None:
+            raise HTTPException(404, f"no tender {uid}")
+        _check_scope(caller, stored.tender)
+        history = [
+            {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in e.items()}
+            for e in stored.history
+        ]
+        return TenderState(
+            uid=uid,
+            revision=stored.current.revision,
+            status=stored.current.status.value,
+            tender=stored.tender.model_dump(mode="json"),
+            history=history,
+        )
 
     @app.get("/health")
     async def health() -> dict[str, str]:

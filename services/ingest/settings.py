@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pydantic import SecretStr
+
 from shared.settings import CommonSettings
 
 
@@ -7,3 +9,12 @@ class IngestSettings(CommonSettings):
     ingest_host: str = "127.0.0.1"
     ingest_port: int = 8080
     ingest_max_body_bytes: int = 1_048_576
+    # Peppers the HMAC of publishers' API keys. A secret: no default, set it in production.
+    api_key_pepper: SecretStr | None = None
+    ingest_rate_per_second: float = 50.0
+    ingest_rate_burst: int = 100
+
+    def pepper(self) -> str:
+        if self.api_key_pepper is None or not self.api_key_pepper.get_secret_value():
+            raise RuntimeError("VIGIE_API_KEY_PEPPER is not set: ingest cannot check API keys")
+        return self.api_key_pepper.get_secret_value()

@@ -11,6 +11,8 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
+from ingest.publishers import Publisher, PublisherDirectory
+from ingest.settings import IngestSettings
 from shared.enterprises import Enterprise
 from shared.mongo import database, make_client
 from shared.settings import CommonSettings
@@ -28,8 +30,10 @@ stack_app = typer.Typer(
     no_args_is_help=True,
 )
 enterprises_app = typer.Typer(help="Enterprises and their alert profiles.", no_args_is_help=True)
+publishers_app = typer.Typer(help="API clients that push tenders.", no_args_is_help=True)
 app.add_typer(stack_app, name="stack")
 app.add_typer(enterprises_app, name="enterprises")
+app.add_typer(publishers_app, name="publishers")
 console = Console(highlight=False)
 
 stack_app.command("up")(stack_cli.up)
@@ -94,6 +98,49 @@ async def _write(mongodb_url: str, enterprises: list[Enterprise]) -> int:
                 enterprises,
                 progress=lambda n: progress.advance(task, n),
             )
+    finally:
+        await client.close()
+
+
+@publishers_app.command("add")
+def add_publisher(
+    name: Annotated[str, typer.Argument(help="Who publishes, e.g. 'Ville de Longueuil'")],
+    buyer: Annotated[
+        list[str], typer.Option("--buyer", help="A buyer id it may publish for (repeatable)")
+    ],
+    source: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--source", help="A tender source it may use (repeatable; default: its own slug)"
+        ),
+    ] = None,
+) -> None:
+    """Create a publisher and print its API key, once: only its hash is stored."""
+    settings = IngestSettings()
+    try:
+        pepper = settings.pepper()
+    except RuntimeError as exc:
+        console.print(f"[red]{exc}")
+        raise typer.Exit(2) from exc
+    publisher, key = asyncio.run(
+        _add_publisher(settings.mongodb_url, pepper, name, buyer, source or [])
+    )
+    console.print(
+        f"publisher {publisher.id}: buyers {sorted(publisher.buyers)}, "
+        f"sources {sorted(publisher.sources)}"
+    )
+    console.print("API key (shown once, store it now):")
+    typer.echo(key)
+
+
+async def _add_publisher(
+    url: str, pepper: str, name: str, buyers: list[str], sources: list[str]
+) -> tuple[Publisher, str]:
+    client = make_client(url)
+    try:
+        directory = PublisherDirectory(database(client, url), pepper)
+        await directory.ensure_indexes()
+        return await directory.add(name, buyers, sources)
     finally:
         await client.close()
 

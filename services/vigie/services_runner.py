@@ -91,4 +91,7 @@ def stop_services(config: StackConfig) -> list[str]:
 
 
 def log_tail(config: StackConfig, name: str, lines: int = 30) -> list[str]:
-    return procs.tail(_log(config, name), lines)
+    try:
+        return _log(config, name).read_text(errors="replace").splitlines()[-lines:]
+    except OSError:
+        return []

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import httpx
 from pymongo.asynchronous.database import AsyncDatabase
 
 from shared.events import DELIVERIES_TOPIC, DeliveryEvent
@@ -39,7 +38,7 @@ async def test_posted_tender_emails_the_fitting_enterprise_only(
     title = f"Entretien ménager {namespace}"
 
     async with running_pipeline(stack, namespace) as pipeline:
-        async with httpx.AsyncClient(base_url=pipeline.ingest_url or "") as client:
+        async with pipeline.ingest_client() as client:
             response = await client.post(
                 "/v1/tenders",
                 json=tender_data(title=title, submission_deadline="2030-03-01T17:00:00-05:00"),

@@ -33,6 +33,7 @@ def service_env(stack: StackEndpoints, namespace: str) -> dict[str, str]:
         "VIGIE_LOG_FORMAT": "json",
         "VIGIE_MATCHER_GROUP_ID": f"{namespace}-matcher",
         "VIGIE_NOTIFIER_GROUP_ID": f"{namespace}-notifier",
+        "VIGIE_API_KEY_PEPPER": "test-only-pepper",
     }
 
 
@@ -55,6 +56,21 @@ def services(
             process.wait()
 
 
+async def vigie(env: dict[str, str], *args: str) -> tuple[int, str]:
+    """Runs the operators' command line; returns its exit code and output."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "vigie.cli",
+        *args,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    output = (await asyncio.wait_for(process.communicate(), 60))[0].decode()
+    return process.returncode or 0, output
+
+
 async def test_three_processes_carry_a_tender_to_an_email(
     service_env: dict[str, str],
     services: list[subprocess.Popen[bytes]],
@@ -64,24 +80,27 @@ async def test_three_processes_carry_a_tender_to_an_email(
     enterprise = enterprise_data(language="fr")
     enterprises_file = tmp_path / "enterprises.jsonl"
     enterprises_file.write_text(json.dumps(enterprise) + "\n" + '{"id": "broken"}\n')
-    importer = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "vigie.cli",
-        "enterprises",
-        "import",
-        str(enterprises_file),
-        env=service_env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    output = (await asyncio.wait_for(importer.communicate(), 60))[0].decode()
-    assert importer.returncode == 1, output  # one record was bad
+    code, output = await vigie(service_env, "enterprises", "import", str(enterprises_file))
+    assert code == 1, output  # one record was bad
     assert "1 enterprises imported, 1 rejected" in output
     assert "line 2" in output
     ingest_url = f"http://127.0.0.1:{service_env['VIGIE_INGEST_PORT']}"
     wait_for_ingest(ingest_url, timeout=60)
-    async with httpx.AsyncClient(base_url=ingest_url) as client:
+    code, output = await vigie(
+        service_env,
+        "publishers",
+        "add",
+        "Ville de Longueuil",
+        "--buyer",
+        "ville-longueuil",
+        "--source",
+        "longueuil",
+    )
+    assert code == 0, output
+    key = output.strip().splitlines()[-1]
+    async with httpx.AsyncClient(
+        base_url=ingest_url, headers={"Authorization": f"Bearer {key}"}
+    ) as client:
         response = await client.post("/v1/tenders", json=tender_data(title="Déneigement"))
     assert response.status_code == 202
     emails = await mail.wait_for(enterprise["contacts"]["email"], count=1, within=60)

@@ -1,0 +1,130 @@
+"""The ingest use case: a notice in, at most one event per real change out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import structlog
+
+from ingest.publisher import TenderPublisher
+from ingest.registry import Stored
+from ingest.revisions import (
+    Decision,
+    Outcome,
+    content_of,
+    decide_cancel,
+    decide_push,
+)
+from shared.events import Tender, TenderEvent, TenderEventKind
+
+log = structlog.get_logger()
+MAX_WRITE_ATTEMPTS = 5
+_KIND = {
+    Outcome.ACCEPTED: TenderEventKind.PUBLISHED,
+    Outcome.AMENDED: TenderEventKind.AMENDED,
+    Outcome.CANCELLED: TenderEventKind.CANCELLED,
+}
+
+
+@dataclass(frozen=True)
+class Receipt:
+    uid: str
+    revision: int
+    outcome: Outcome
+    changed_fields: tuple[str, ...] = ()
+
+
+class TenderStore(Protocol):
+    """What the intake needs of the tenders collection (see ingest.registry)."""
+
+    async def get(self, uid: str) -> Stored | None: ...
+
+    async def save(
+        self,
+        expected: int | None,
+        event: TenderEvent,
+        decision: Decision,
+        content: dict[str, Any],
+        publisher_id: str,
+    ) -> bool: ...
+
+    async def clear_pending(self, uid: str, event: TenderEvent) -> None: ...
+
+
+class UnknownTenderError(Exception):
+    pass
+
+
+class ConcurrentUpdateError(Exception):
+    """Other writers kept changing this tender while we tried to write it."""
+
+
+class TenderIntake:
+    def __init__(self, registry: TenderStore, publisher: TenderPublisher) -> None:
+        self._registry = registry
+        self._publisher = publisher
+
+    async def current(self, uid: str) -> Stored | None:
+        return await self._registry.get(uid)
+
+    async def submit(self, tender: Tender, publisher_id: str) -> Receipt:
+        content = content_of(tender)
+        for _ in range(MAX_WRITE_ATTEMPTS):
+            stored = await self._settled(tender.uid)
+            decision = decide_push(stored.current if stored else None, content)
+            if decision.outcome == Outcome.UNCHANGED:
+                return Receipt(tender.uid, decision.revision, decision.outcome)
+            revised = tender.model_copy(update={"revision": decision.revision})
+            if await self._write(stored, revised, decision, content, publisher_id):
+                return Receipt(
+                    tender.uid, decision.revision, decision.outcome, decision.changed_fields
+                )
+        raise ConcurrentUpdateError(tender.uid)
+
+    async def cancel(self, uid: str, publisher_id: str) -> Receipt:
+        for _ in range(MAX_WRITE_ATTEMPTS):
+            stored = await self._settled(uid)
+            if stored is None:
+                raise UnknownTenderError(uid)
+            decision = decide_cancel(stored.current)
+            if decision.outcome == Outcome.UNCHANGED:
+                return Receipt(uid, decision.revision, decision.outcome)
+            revised = stored.tender.model_copy(update={"revision": decision.revision})
+            if await self._write(stored, revised, decision, stored.current.content, publisher_id):
+                return Receipt(uid, decision.revision, decision.outcome, decision.changed_fields)
+        raise ConcurrentUpdateError(uid)
+
+    async def _settled(self, uid: str) -> Stored | None:
+        """The stored tender, after publishing any event an earlier attempt left unpublished."""
+        stored = await self._registry.get(uid)
+        if stored is not None and stored.pending_event is not None:
+            await self._publisher.publish(stored.pending_event)
+            await self._registry.clear_pending(uid, stored.pending_event)
+        return stored
+
+    async def _write(
+        self,
+        stored: Stored | None,
+        tender: Tender,
+        decision: Decision,
+        content: dict[str, Any],
+        publisher_id: str,
+    ) -> bool:
+        event = TenderEvent(
+            kind=_KIND[decision.outcome],
+            tender=tender,
+            changed_fields=list(decision.changed_fields),
+        )
+        expected = stored.current.revision if stored else None
+        if not await self._registry.save(expected, event, decision, content, publisher_id):
+            return False
+        await self._publisher.publish(event)
+        await self._registry.clear_pending(tender.uid, event)
+        log.info(
+            "tender_event_published",
+            tender_uid=tender.uid,
+            kind=event.kind.value,
+            revision=tender.revision,
+        )
+        return True

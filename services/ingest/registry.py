@@ -1,0 +1,106 @@
+"""MongoDB adapter: the `tenders` collection holds each tender's current revision and history.
+
+Writes are optimistic (conditional on the revision read), so two pushes of the same uid at once
+cannot both win. The event of a write is stored with it (`pending_event`) and cleared once Kafka
+acknowledged it, so an event that failed to publish is published by the next attempt.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from pymongo import ASCENDING
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
+from ingest.revisions import Current, Decision, TenderStatus, content_hash
+from shared.events import Tender, TenderEvent, TenderEventKind
+from shared.mongo import Document
+
+
+@dataclass(frozen=True)
+class Stored:
+    current: Current
+    tender: Tender
+    pending_event: TenderEvent | None
+    updated_at: datetime
+    history: list[dict[str, Any]]
+
+
+def _stored(document: Document) -> Stored:
+    pending = document.get("pending_event")
+    return Stored(
+        current=Current(
+            document["revision"],
+            TenderStatus(document["status"]),
+            document["content"],
+            document["content_hash"],
+        ),
+        tender=Tender.model_validate(document["tender"]),
+        pending_event=TenderEvent.model_validate_json(pending) if pending else None,
+        updated_at=document["updated_at"],
+        history=list(document.get("history", [])),
+    )
+
+
+class TenderRegistry:
+    def __init__(self, db: AsyncDatabase[Document]) -> None:
+        self._tenders = db["tenders"]
+
+    async def ensure_indexes(self) -> None:
+        await self._tenders.create_index([("buyer_id", ASCENDING)], name="buyer")
+
+    async def get(self, uid: str) -> Stored | None:
+        document = await self._tenders.find_one({"_id": uid})
+        return _stored(document) if document else None
+
+    async def save(
+        self,
+        expected: int | None,
+        event: TenderEvent,
+        decision: Decision,
+        content: dict[str, Any],
+        publisher_id: str,
+    ) -> bool:
+        """Write the new revision if nobody wrote since `expected` was read; False otherwise."""
+        tender = event.tender
+        now = datetime.now(UTC)
+        entry = {
+            "revision": decision.revision,
+            "outcome": decision.outcome.value,
+            "at": now,
+            "changed_fields": list(decision.changed_fields),
+            "publisher": publisher_id,
+            "event_id": str(event.event_id),
+        }
+        status = (
+            TenderStatus.CANCELLED if event.kind == TenderEventKind.CANCELLED else TenderStatus.OPEN
+        )
+        fields = {
+            "revision": decision.revision,
+            "status": status.value,
+            "content": content,
+            "content_hash": content_hash(content),
+            "tender": tender.model_dump(mode="json"),
+            "buyer_id": tender.buyer.id,
+            "pending_event": event.model_dump_json(),
+            "updated_at": now,
+        }
+        if expected is None:
+            try:
+                await self._tenders.insert_one({"_id": tender.uid, **fields, "history": [entry]})
+            except DuplicateKeyError:
+                return False
+            return True
+        result = await self._tenders.update_one(
+            {"_id": tender.uid, "revision": expected}, {"$set": fields, "$push": {"history": entry}}
+        )
+        return result.modified_count == 1
+
+    async def clear_pending(self, uid: str, event: TenderEvent) -> None:
+        await self._tenders.update_one(
+            {"_id": uid, "pending_event": event.model_dump_json()},
+            {"$set": {"pending_event": None}},
+        )

@@ -1,0 +1,72 @@
+"""In-memory stand-ins for fast unit tests; the real adapters are tested against the stack."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, datetime
+from typing import Any
+
+from ingest.publishers import Publisher
+from ingest.registry import Stored
+from ingest.revisions import Current, Decision, TenderStatus, content_hash
+from shared.events import TenderEvent, TenderEventKind
+
+TEST_KEY = "vk_0123456789ab_abcdefghijklmnopqrstuvwxyzABCDEF"
+LONGUEUIL = Publisher(
+    "longueuil", "Ville de Longueuil", frozenset({"ville-longueuil"}), frozenset({"longueuil"})
+)
+
+
+async def authenticate(key: str) -> Publisher | None:
+    return LONGUEUIL if key == TEST_KEY else None
+
+
+class RecordingPublisher:
+    def __init__(self, fail: bool = False) -> None:
+        self.events: list[TenderEvent] = []
+        self.fail = fail
+
+    async def publish(self, event: TenderEvent) -> None:
+        if self.fail:
+            raise ConnectionError("kafka unreachable")
+        self.events.append(event)
+
+
+class InMemoryTenders:
+    def __init__(self) -> None:
+        self.items: dict[str, Stored] = {}
+
+    async def get(self, uid: str) -> Stored | None:
+        return self.items.get(uid)
+
+    async def save(
+        self,
+        expected: int | None,
+        event: TenderEvent,
+        decision: Decision,
+        content: dict[str, Any],
+        publisher_id: str,
+    ) -> bool:
+        uid = event.tender.uid
+        stored = self.items.get(uid)
+        if (stored.current.revision if stored else None) != expected:
+            return False
+        status = (
+            TenderStatus.CANCELLED if event.kind == TenderEventKind.CANCELLED else TenderStatus.OPEN
+        )
+        history = (stored.history if stored else []) + [
+            {"revision": decision.revision, "outcome": decision.outcome.value}
+        ]
+        self.items[uid] = Stored(
+            Current(decision.revision, status, content, content_hash(content)),
+            event.tender,
+            event,
+            datetime.now(UTC),
+            history,
+        )
+        return True
+
+    async def clear_pending(self, uid: str, event: TenderEvent) -> None:
+        stored = self.items[uid]
+        if stored.pending_event == event:
+            self.items[uid] = dataclasses.replace(stored, pending_event=None)
