@@ -13,8 +13,9 @@ from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
 
+from ingest.publishers import PublisherDirectory
 from shared.mongo import make_client
-from vigie.demo_tenders import demo_tenders
+from vigie.demo_tenders import DEMO_BUYER_IDS, DEMO_SOURCES, demo_tenders
 from vigie.enterprise_file import parse_enterprises
 from vigie.enterprise_store import upsert_enterprises
 from vigie.services_runner import log_tail, start_services, wait_for_ingest
@@ -35,13 +36,21 @@ def _service_env(config: StackConfig) -> dict[str, str]:
     }
 
 
-async def _import_enterprises(mongodb_url: str) -> int:
+async def _load_demo_data(env: dict[str, str]) -> tuple[int, str]:
+    """Imports the demo enterprises and creates the demo publisher; returns its API key."""
     enterprises, rejected = parse_enterprises(DEMO_ENTERPRISES.read_text(encoding="utf-8"))
     if rejected:
         raise RuntimeError(f"demo enterprises file is invalid: {rejected}")
-    client = make_client(mongodb_url)
+    client = make_client(env["VIGIE_MONGODB_URL"])
     try:
-        return await upsert_enterprises(client.get_default_database(), enterprises)
+        db = client.get_default_database()
+        count = await upsert_enterprises(db, enterprises)
+        directory = PublisherDirectory(db, env["VIGIE_API_KEY_PEPPER"])
+        await directory.ensure_indexes()
+        _, key = await directory.add(
+            "Agglomération de Longueuil (démo)", DEMO_BUYER_IDS, DEMO_SOURCES
+        )
+        return count, key
     finally:
         await client.close()
 
@@ -50,11 +59,12 @@ def _mail_ids(api: str) -> set[str]:
     return {m["id"] for m in httpx.get(f"{api}/api/messages", timeout=5).json()}
 
 
-def _push_tenders(console: Console) -> None:
+def _push_tenders(console: Console, api_key: str) -> None:
     stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
     table = Table("tender uid", "title", "ingest answered")
+    headers = {"Authorization": f"Bearer {api_key}"}
     for tender in demo_tenders(datetime.now(UTC), stamp):
-        response = httpx.post(f"{INGEST_URL}/v1/tenders", json=tender, timeout=15)
+        response = httpx.post(f"{INGEST_URL}/v1/tenders", json=tender, headers=headers, timeout=15)
         uid = response.json().get("uid", "?") if response.status_code == 202 else "-"
         table.add_row(uid, tender["title"], str(response.status_code))
     console.print(table)
@@ -87,7 +97,8 @@ def run_demo(console: Console, timeout: float = 90.0) -> int:
             console.print("\n".join(result.log_tail))
         return 1
     console.rule("2. Vigie services: ingest, matcher, notifier")
-    for service in start_services(config, _service_env(config)):
+    env = _service_env(config)
+    for service in start_services(config, env):
         console.print(
             f"{service.name}: {'started' if service.started else 'already running'} "
             f"(pid {service.pid}, log {service.log})"
@@ -98,11 +109,14 @@ def run_demo(console: Console, timeout: float = 90.0) -> int:
         console.print(f"[red]{exc}\n" + "\n".join(log_tail(config, "ingest")))
         return 1
     console.rule("3. Social-economy enterprises of the Longueuil agglomeration")
-    count = asyncio.run(_import_enterprises(_service_env(config)["VIGIE_MONGODB_URL"]))
-    console.print(f"{count} enterprises imported from {DEMO_ENTERPRISES.name}")
+    count, api_key = asyncio.run(_load_demo_data(env))
+    console.print(
+        f"{count} enterprises imported from {DEMO_ENTERPRISES.name}; "
+        "publisher 'agglomeration-de-longueuil-demo' created"
+    )
     console.rule("4. Calls for tenders pushed to the HTTP API")
     before = _mail_ids(config.mail_api_url)
-    _push_tenders(console)
+    _push_tenders(console, api_key)
     console.rule("5. Emails that came out the other end")
     emails = _wait_for_emails(config.mail_api_url, before, timeout)
     _show(console, emails)

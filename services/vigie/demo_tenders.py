@@ -14,6 +14,8 @@ _BUYERS = {
     "brossard": ("City of Brossard", "CA-QC-MUN-58007"),
     "saint-bruno": ("Ville de Saint-Bruno-de-Montarville", "CA-QC-MUN-58037"),
 }
+DEMO_SOURCES = sorted(_BUYERS)
+DEMO_BUYER_IDS = [f"ville-{source}" for source in DEMO_SOURCES]
 
 _TENDERS: list[tuple[str, str, str, str, str, list[str]]] = [
     (
@@ -63,7 +65,7 @@ def demo_tenders(now: datetime, run_stamp: str) -> list[dict[str, Any]]:
                 "title": title,
                 "description": description,
                 "language": language,
-                "buyer": {"name": buyer, "territories": [territory]},
+                "buyer": {"name": buyer, "id": f"ville-{source}", "territories": [territory]},
                 "place_of_performance": [territory],
                 "classifications": [{"scheme": "UNSPSC", "code": code}],
                 "category": "services",
