@@ -1,0 +1,105 @@
+// Command ferretdb runs FerretDB v1 with the SQLite handler, embedded as a library.
+//
+// The stock cmd/ferretdb binary built with `go install` panics at start
+// (FerretDB issue #2982), so the Vigie dev stack embeds the library instead.
+package main
+
+import (
+	"context"
+	"flag"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	"github.com/FerretDB/FerretDB/ferretdb"
+)
+
+func main() {
+	listen := flag.String("listen-addr", "127.0.0.1:27017", "TCP address to listen on")
+	dataDir := flag.String("data-dir", "data", "directory holding the SQLite databases")
+	verbose := flag.Bool("verbose", false, "also log every connection and every failed command")
+	flag.Parse()
+
+	var handler slog.Handler = slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo})
+	if !*verbose {
+		handler = quietHandler{Handler: handler, min: slog.LevelInfo}
+	}
+
+	logger := slog.New(handler)
+
+	if err := run(*listen, *dataDir, logger); err != nil {
+		logger.Error("ferretdb failed", "error", err)
+		os.Exit(1)
+	}
+}
+
+func run(listen, dataDir string, logger *slog.Logger) error {
+	abs, err := filepath.Abs(dataDir)
+	if err != nil {
+		return err
+	}
+
+	// The SQLite handler refuses a directory that does not exist yet.
+	if err = os.MkdirAll(abs, 0o755); err != nil {
+		return err
+	}
+
+	f, err := ferretdb.New(&ferretdb.Config{
+		Listener:  ferretdb.ListenerConfig{TCP: listen},
+		Logger:    logger,
+		Handler:   "sqlite",
+		SQLiteURL: "file:" + abs + "/",
+	})
+	if err != nil {
+		return err
+	}
+
+	// SIGTERM (sent by `vigie stack down`) or Ctrl-C cancel the context,
+	// and Run closes the listener and the SQLite databases before returning.
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	defer stop()
+
+	logger.Info("ferretdb listening", "addr", listen, "data", abs)
+
+	return f.Run(ctx)
+}
+
+// quietHandler keeps a long-lived dev log readable: FerretDB logs every connection at INFO
+// and dumps every failed command at WARN from per-connection loggers (named "// <conn>"),
+// e.g. each pymongo client close sends endSessions, which FerretDB does not implement.
+// The client sees those errors anyway; -verbose restores them.
+type quietHandler struct {
+	slog.Handler
+	min slog.Level
+}
+
+func (h quietHandler) Enabled(ctx context.Context, level slog.Level) bool {
+	return level >= h.min && h.Handler.Enabled(ctx, level)
+}
+
+func (h quietHandler) Handle(ctx context.Context, r slog.Record) error {
+	if r.Level < slog.LevelWarn && strings.HasPrefix(r.Message, "Connection ") {
+		return nil
+	}
+
+	return h.Handler.Handle(ctx, r)
+}
+
+func (h quietHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
+	level := h.min
+
+	for _, a := range attrs {
+		if a.Key == "name" && strings.HasPrefix(a.Value.String(), "// ") {
+			level = slog.LevelError
+		}
+	}
+
+	return quietHandler{Handler: h.Handler.WithAttrs(attrs), min: level}
+}
+
+func (h quietHandler) WithGroup(name string) slog.Handler {
+	return quietHandler{Handler: h.Handler.WithGroup(name), min: h.min}
+}
