@@ -16,6 +16,7 @@ from ingest.settings import IngestSettings
 from shared.enterprises import Enterprise
 from shared.mongo import database, make_client
 from shared.settings import CommonSettings
+from vigie.dead_letters import DeadLetter, list_dead_letters, replay_dead_letters
 from vigie.demo import run_demo
 from vigie.enterprise_file import parse_enterprises
 from vigie.enterprise_store import upsert_enterprises
@@ -31,9 +32,11 @@ stack_app = typer.Typer(
 )
 enterprises_app = typer.Typer(help="Enterprises and their alert profiles.", no_args_is_help=True)
 publishers_app = typer.Typer(help="API clients that push tenders.", no_args_is_help=True)
+dlq_app = typer.Typer(help="Dead-letter topics: what failed and why; replay.", no_args_is_help=True)
 app.add_typer(stack_app, name="stack")
 app.add_typer(enterprises_app, name="enterprises")
 app.add_typer(publishers_app, name="publishers")
+app.add_typer(dlq_app, name="dlq")
 console = Console(highlight=False)
 
 stack_app.command("up")(stack_cli.up)
@@ -143,6 +146,48 @@ async def _add_publisher(
         return await directory.add(name, buyers, sources)
     finally:
         await client.close()
+
+
+DlqName = Annotated[str, typer.Argument(help="e.g. vigie.tenders.v1.dlq")]
+
+
+@dlq_app.command("list")
+def dlq_list(topic: DlqName) -> None:
+    """Every record of a dead-letter topic: where it came from and why it failed."""
+    settings = CommonSettings()
+    letters = asyncio.run(list_dead_letters(settings.kafka_bootstrap, topic))
+    table = Table("partition:offset", "source", "attempts", "error")
+    for letter in letters:
+        source = (
+            f"{letter.source_topic}:{letter.headers.get('x-vigie-source-partition')}:"
+            f"{letter.headers.get('x-vigie-source-offset')}"
+        )
+        table.add_row(
+            f"{letter.partition}:{letter.offset}",
+            source,
+            letter.headers.get("x-vigie-attempts", "?"),
+            letter.error[:120],
+        )
+    console.print(table)
+    console.print(f"{len(letters)} dead letters in {topic}")
+
+
+@dlq_app.command("replay")
+def dlq_replay(topic: DlqName) -> None:
+    """Republish to its source topic each record not replayed yet (resumable)."""
+    settings = CommonSettings()
+
+    def said(letter: DeadLetter) -> None:
+        console.print(
+            f"replayed {topic}:{letter.partition}:{letter.offset} -> {letter.source_topic}"
+        )
+
+    try:
+        count = asyncio.run(replay_dead_letters(settings.kafka_bootstrap, topic, said))
+    except ValueError as exc:
+        console.print(f"[red]{exc}")
+        raise typer.Exit(2) from exc
+    console.print(f"{count} records replayed")
 
 
 @app.command()

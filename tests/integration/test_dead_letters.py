@@ -13,6 +13,7 @@ from shared.mongo import Document
 from tests.factories import make_enterprise, make_tender
 from tests.pipeline import running_pipeline
 from tests.stack_clients import MailSink, StackEndpoints, produce, read_topic
+from vigie.dead_letters import DeadLetter, list_dead_letters, replay_dead_letters
 from vigie.enterprise_store import upsert_enterprises
 
 
@@ -65,3 +66,29 @@ async def test_poison_match_is_dead_lettered_and_mail_goes_on(
     assert _headers(dead)["x-vigie-source-topic"] == matches
     assert _headers(dead)["x-vigie-error"].startswith("cannot parse:")
     assert len(emails) == 1
+
+
+async def test_operators_list_and_replay_a_dead_letter_topic(
+    stack: StackEndpoints, namespace: str, db: AsyncDatabase[Document]
+) -> None:
+    async with running_pipeline(stack, namespace, ingest=False, notifier=False) as pipeline:
+        tenders = pipeline.topic(TENDERS_TOPIC)
+        await produce(stack.kafka_bootstrap, tenders, b"[1, 2]", key=b"poison")
+        await read_topic(stack.kafka_bootstrap, dlq_topic(tenders), 1, within=30)
+        [letter] = await list_dead_letters(stack.kafka_bootstrap, dlq_topic(tenders))
+        replayed: list[DeadLetter] = []
+        count = await replay_dead_letters(
+            stack.kafka_bootstrap, dlq_topic(tenders), replayed.append
+        )
+        # Still poison: the matcher dead-letters it a second time, and only that one is new.
+        again = await read_topic(stack.kafka_bootstrap, dlq_topic(tenders), 2, within=30)
+        second = await replay_dead_letters(
+            stack.kafka_bootstrap, dlq_topic(tenders), replayed.append
+        )
+
+    assert (letter.value, letter.source_topic) == (b"[1, 2]", tenders)
+    assert letter.error.startswith("cannot parse:")
+    assert count == 1
+    assert len(again) == 2
+    assert second == 1
+    assert [r.offset for r in replayed] == sorted(r.offset for r in again)
