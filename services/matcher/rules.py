@@ -107,7 +107,11 @@ def is_eligible(enterprise: Enterprise, tender: Tender, now: datetime) -> bool:
         return False
     if tender.submission_deadline <= now:
         return False
-    return all(status.kind in _RESERVED_KINDS[reserved] for reserved in tender.reserved_for)
+    # Several reservations mean any of them: EU "res-ws" covers sheltered workshops and
+    # work-integration enterprises alike, so a notice may list both.
+    if not tender.reserved_for:
+        return True
+    return any(status.kind in _RESERVED_KINDS[reserved] for reserved in tender.reserved_for)
 
 
 def _reserved_reasons(tender: Tender, language: str) -> list[MatchReason]:

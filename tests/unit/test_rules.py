@@ -139,6 +139,8 @@ def test_closed_tender_matches_nobody() -> None:
         ("sheltered", "sheltered_workshop", True),
         ("insertion", "insertion", True),
         ("insertion", "non_profit", False),
+        ("sheltered+insertion", "insertion", True),
+        ("sheltered+insertion", "cooperative", False),
     ],
 )
 def test_reserved_tenders_go_to_the_right_kind(reserved: str, kind: str, fits: bool) -> None:
@@ -149,7 +151,7 @@ def test_reserved_tenders_go_to_the_right_kind(reserved: str, kind: str, fits: b
             "verified_at": "2026-01-01T00:00:00+00:00",
         }
     )
-    verdict = evaluate_enterprise(enterprise, make_tender(reserved_for=[reserved]), NOW)
+    verdict = evaluate_enterprise(enterprise, make_tender(reserved_for=reserved.split("+")), NOW)
     assert (verdict is not None) is fits
     if verdict is not None:
         assert verdict.reasons[-1].code.startswith("reserved")

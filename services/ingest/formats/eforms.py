@@ -22,7 +22,8 @@ Decisions:
   languages are taken in that language.
 - Value: BT-27 of the procedure with its currency, else the sum of the lots' BT-27.
 - Reserved (BT-71, codelist reserved-procurement): `res-ws` (sheltered workshops and operators
-  integrating disabled or disadvantaged persons) → sheltered; `res-pub-ser` (public service
+  integrating disabled or disadvantaged persons) → sheltered and insertion (the matcher reads
+  several reservations as "any of"); `res-pub-ser` (public service
   mission organisations, art. 77 of directive 2014/24: mutuals and social enterprises) →
   social economy. Counted for the tender only when every lot carries it, because the matcher
   applies `reserved_for` to the whole tender.
@@ -67,7 +68,10 @@ _ROOTS = {"ContractNotice", "PriorInformationNotice", "ContractAwardNotice"}
 _EXTENSION = "ext:UBLExtensions/ext:UBLExtension/ext:ExtensionContent/efext:EformsExtension"
 _COMPETITION = {"pin-cfc-standard", "pin-cfc-social", "pin-tran", "subco", "qu-sy"}
 _PLANNING = {"pin-only", "pin-buyer", "pin-rtl"}
-_RESERVED = {"res-ws": ReservedFor.SHELTERED, "res-pub-ser": ReservedFor.SOCIAL_ECONOMY}
+_RESERVED = {
+    "res-ws": frozenset({ReservedFor.SHELTERED, ReservedFor.INSERTION}),
+    "res-pub-ser": frozenset({ReservedFor.SOCIAL_ECONOMY}),
+}
 _CATEGORIES = {"services": Category.SERVICES, "works": Category.WORKS,
                "supplies": Category.GOODS}  # fmt: skip
 _DEADLINES = (
@@ -335,11 +339,11 @@ def _reserved(lots: list[ET.Element]) -> list[ReservedFor]:
     path = "cac:TenderingTerms/cac:TendererQualificationRequest/cac:SpecificTendererRequirement/"
     per_lot = [
         {
-            _RESERVED[code]
+            kind
             for code in _codes_by_list(
                 lot, path + "cbc:TendererRequirementTypeCode", "reserved-procurement"
             )
-            if code in _RESERVED
+            for kind in _RESERVED.get(code, ())
         }
         for lot in lots
     ]

@@ -81,7 +81,7 @@ def test_pin_call_for_competition_uses_the_expression_of_interest_deadline() -> 
 
 def test_sheltered_workshop_reservation() -> None:
     tender = parsed("ted-eforms/sdk-example_pin-cfc-social_24.xml").tender
-    assert tender.reserved_for == [ReservedFor.SHELTERED]  # BT-71 res-ws
+    assert tender.reserved_for == [ReservedFor.INSERTION, ReservedFor.SHELTERED]  # BT-71 res-ws
     assert tender.submission_deadline == datetime(2023, 5, 31, 12, 0, tzinfo=UTC)
     assert tender.deadline_timezone == "Europe/Athens"
 
