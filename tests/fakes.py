@@ -46,6 +46,7 @@ class InMemoryTenders:
         decision: Decision,
         content: dict[str, Any],
         publisher_id: str,
+        source_revision: int,
     ) -> bool:
         uid = event.tender.uid
         stored = self.items.get(uid)
@@ -58,7 +59,7 @@ class InMemoryTenders:
             {"revision": decision.revision, "outcome": decision.outcome.value}
         ]
         self.items[uid] = Stored(
-            Current(decision.revision, status, content, content_hash(content)),
+            Current(decision.revision, status, content, content_hash(content), source_revision),
             event.tender,
             event,
             datetime.now(UTC),

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from fastapi import FastAPI
+from faststream.kafka import KafkaBroker
+from pymongo import AsyncMongoClient
 
 from ingest.api import create_app
 from ingest.intake import TenderIntake
@@ -13,30 +17,54 @@ from ingest.registry import TenderRegistry
 from ingest.settings import IngestSettings
 from shared.kafka.broker import make_broker
 from shared.kafka.topics import all_topics, ensure_topics
-from shared.mongo import database, make_client
+from shared.mongo import Document, database, make_client
 
 
-def bootstrap(settings: IngestSettings | None = None) -> FastAPI:
+@dataclass
+class IngestRuntime:
+    """The adapters and use case of ingest, shared by the HTTP app and the operators' imports."""
+
+    settings: IngestSettings
+    broker: KafkaBroker
+    client: AsyncMongoClient[Document]
+    registry: TenderRegistry
+    directory: PublisherDirectory
+    intake: TenderIntake
+
+    async def start(self) -> None:
+        await ensure_topics(self.settings.kafka_bootstrap, all_topics(self.settings.topic_prefix))
+        await self.registry.ensure_indexes()
+        await self.directory.ensure_indexes()
+        await self.broker.start()
+
+    async def stop(self) -> None:
+        await self.broker.stop()
+        await self.client.close()
+
+
+def bootstrap_runtime(settings: IngestSettings | None = None) -> IngestRuntime:
     settings = settings or IngestSettings()
-    pepper = settings.pepper()
     broker = make_broker(settings, client_id="vigie-ingest")
     client = make_client(settings.mongodb_url)
     db = database(client, settings.mongodb_url)
     registry = TenderRegistry(db)
+    pepper = settings.api_key_pepper.get_secret_value() if settings.api_key_pepper else None
     directory = PublisherDirectory(db, pepper)
     intake = TenderIntake(registry, KafkaTenderPublisher(broker, settings))
-    limiter = RateLimiter(settings.ingest_rate_per_second, settings.ingest_rate_burst)
+    return IngestRuntime(settings, broker, client, registry, directory, intake)
 
-    async def start() -> None:
-        await ensure_topics(settings.kafka_bootstrap, all_topics(settings.topic_prefix))
-        await registry.ensure_indexes()
-        await directory.ensure_indexes()
-        await broker.start()
 
-    async def stop() -> None:
-        await broker.stop()
-        await client.close()
-
+def bootstrap(settings: IngestSettings | None = None) -> FastAPI:
+    settings = settings or IngestSettings()
+    settings.pepper()  # the HTTP API checks keys: refuse to start without the secret
+    runtime = bootstrap_runtime(settings)
+    limiter = RateLimiter(
+        runtime.settings.ingest_rate_per_second, runtime.settings.ingest_rate_burst
+    )
     return create_app(
-        intake, directory.authenticate, limiter, settings.ingest_max_body_bytes, (start, stop)
+        runtime.intake,
+        runtime.directory.authenticate,
+        limiter,
+        runtime.settings.ingest_max_body_bytes,
+        (runtime.start, runtime.stop),
     )

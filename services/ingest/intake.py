@@ -47,6 +47,7 @@ class TenderStore(Protocol):
         decision: Decision,
         content: dict[str, Any],
         publisher_id: str,
+        source_revision: int,
     ) -> bool: ...
 
     async def clear_pending(self, uid: str, event: TenderEvent) -> None: ...
@@ -72,11 +73,11 @@ class TenderIntake:
         content = content_of(tender)
         for _ in range(MAX_WRITE_ATTEMPTS):
             stored = await self._settled(tender.uid)
-            decision = decide_push(stored.current if stored else None, content)
+            decision = decide_push(stored.current if stored else None, content, tender.revision)
             if decision.outcome == Outcome.UNCHANGED:
                 return Receipt(tender.uid, decision.revision, decision.outcome)
             revised = tender.model_copy(update={"revision": decision.revision})
-            if await self._write(stored, revised, decision, content, publisher_id):
+            if await self._write(stored, revised, decision, content, publisher_id, tender.revision):
                 return Receipt(
                     tender.uid, decision.revision, decision.outcome, decision.changed_fields
                 )
@@ -91,9 +92,28 @@ class TenderIntake:
             if decision.outcome == Outcome.UNCHANGED:
                 return Receipt(uid, decision.revision, decision.outcome)
             revised = stored.tender.model_copy(update={"revision": decision.revision})
-            if await self._write(stored, revised, decision, stored.current.content, publisher_id):
+            source_revision = stored.current.source_revision
+            content = stored.current.content
+            if await self._write(stored, revised, decision, content, publisher_id, source_revision):
                 return Receipt(uid, decision.revision, decision.outcome, decision.changed_fields)
         raise ConcurrentUpdateError(uid)
+
+    async def receive(self, kind: TenderEventKind, tender: Tender, publisher_id: str) -> Receipt:
+        """A notice from a feed: published and amended notices are pushes (the registry decides
+        what changed); a cancellation of a tender never seen is recorded as cancelled at once,
+        so a late copy of the original cannot alert anyone."""
+        if kind != TenderEventKind.CANCELLED:
+            return await self.submit(tender, publisher_id)
+        for _ in range(MAX_WRITE_ATTEMPTS):
+            stored = await self._settled(tender.uid)
+            if stored is not None:
+                return await self.cancel(tender.uid, publisher_id)
+            decision = Decision(Outcome.CANCELLED, 1, ("status",))
+            revised = tender.model_copy(update={"revision": 1})
+            content = content_of(tender)
+            if await self._write(None, revised, decision, content, publisher_id, tender.revision):
+                return Receipt(tender.uid, 1, Outcome.CANCELLED, decision.changed_fields)
+        raise ConcurrentUpdateError(tender.uid)
 
     async def _settled(self, uid: str) -> Stored | None:
         """The stored tender, after publishing any event an earlier attempt left unpublished."""
@@ -110,6 +130,7 @@ class TenderIntake:
         decision: Decision,
         content: dict[str, Any],
         publisher_id: str,
+        source_revision: int,
     ) -> bool:
         event = TenderEvent(
             kind=_KIND[decision.outcome],
@@ -117,7 +138,9 @@ class TenderIntake:
             changed_fields=list(decision.changed_fields),
         )
         expected = stored.current.revision if stored else None
-        if not await self._registry.save(expected, event, decision, content, publisher_id):
+        if not await self._registry.save(
+            expected, event, decision, content, publisher_id, source_revision
+        ):
             return False
         await self._publisher.publish(event)
         await self._registry.clear_pending(tender.uid, event)

@@ -29,9 +29,17 @@ def slug(name: str) -> str:
 
 
 class PublisherDirectory:
-    def __init__(self, db: AsyncDatabase[Document], pepper: str) -> None:
+    def __init__(self, db: AsyncDatabase[Document], pepper: str | None) -> None:
         self._publishers = db["publishers"]
-        self._pepper = pepper
+        self._secret = pepper
+
+    @property
+    def _pepper(self) -> str:
+        if not self._secret:
+            raise RuntimeError(
+                "VIGIE_API_KEY_PEPPER is not set: API keys cannot be made or checked"
+            )
+        return self._secret
 
     async def ensure_indexes(self) -> None:
         await self._publishers.create_index(

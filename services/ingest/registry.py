@@ -37,6 +37,7 @@ def _stored(document: Document) -> Stored:
             TenderStatus(document["status"]),
             document["content"],
             document["content_hash"],
+            document.get("source_revision", 0),
         ),
         tender=Tender.model_validate(document["tender"]),
         pending_event=TenderEvent.model_validate_json(pending) if pending else None,
@@ -63,6 +64,7 @@ class TenderRegistry:
         decision: Decision,
         content: dict[str, Any],
         publisher_id: str,
+        source_revision: int,
     ) -> bool:
         """Write the new revision if nobody wrote since `expected` was read; False otherwise."""
         tender = event.tender
@@ -83,6 +85,7 @@ class TenderRegistry:
             "status": status.value,
             "content": content,
             "content_hash": content_hash(content),
+            "source_revision": source_revision,
             "tender": tender.model_dump(mode="json"),
             "buyer_id": tender.buyer.id,
             "pending_event": event.model_dump_json(),

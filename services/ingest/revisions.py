@@ -35,6 +35,9 @@ class Current:
     status: TenderStatus
     content: dict[str, Any]
     content_hash: str
+    # The highest revision number the source itself gave (OCDS release order, a publisher's
+    # counter): a notice older than that is stale and changes nothing.
+    source_revision: int = 0
 
 
 @dataclass(frozen=True)
@@ -62,12 +65,15 @@ def changed_fields(old: dict[str, Any], new: dict[str, Any]) -> tuple[str, ...]:
     return tuple(sorted(key for key in old.keys() | new.keys() if old.get(key) != new.get(key)))
 
 
-def decide_push(current: Current | None, content: dict[str, Any]) -> Decision:
+def decide_push(
+    current: Current | None, content: dict[str, Any], source_revision: int = 0
+) -> Decision:
     if current is None:
         return Decision(Outcome.ACCEPTED, 1)
     if current.status == TenderStatus.CANCELLED:
         raise CancelledTenderError("this tender was cancelled; publish a new notice under a new id")
-    if content_hash(content) == current.content_hash:
+    stale = source_revision < current.source_revision
+    if stale or content_hash(content) == current.content_hash:
         return Decision(Outcome.UNCHANGED, current.revision)
     return Decision(Outcome.AMENDED, current.revision + 1, changed_fields(current.content, content))
 

@@ -14,8 +14,10 @@ from rich.table import Table
 from ingest.publishers import Publisher, PublisherDirectory
 from ingest.settings import IngestSettings
 from shared.enterprises import Enterprise
+from shared.logging import configure_logging
 from shared.mongo import database, make_client
 from shared.settings import CommonSettings
+from vigie import ingest_commands
 from vigie.dead_letters import DeadLetter, list_dead_letters, replay_dead_letters
 from vigie.demo import run_demo
 from vigie.enterprise_file import parse_enterprises
@@ -37,9 +39,20 @@ app.add_typer(stack_app, name="stack")
 app.add_typer(enterprises_app, name="enterprises")
 app.add_typer(publishers_app, name="publishers")
 app.add_typer(dlq_app, name="dlq")
+app.add_typer(ingest_commands.app, name="ingest")
 console = Console(highlight=False)
 
 stack_app.command("up")(stack_cli.up)
+
+
+@app.callback()
+def _configure(
+    log_level: Annotated[
+        str, typer.Option(envvar="VIGIE_LOG_LEVEL", help="Log level of the commands")
+    ] = "WARNING",
+) -> None:
+    """Commands talk to people through their own output; logs stay quiet unless asked for."""
+    configure_logging("console", log_level)
 
 
 @stack_app.command("down")

@@ -62,3 +62,11 @@ def test_revision_and_identity_are_not_content() -> None:
     first = content_of(make_tender(source_id="X", revision=1))
     later = content_of(make_tender(source_id="X", revision=5))
     assert content_hash(first) == content_hash(later)
+
+
+def test_a_notice_older_than_the_source_revision_seen_is_stale() -> None:
+    content = content_of(make_tender(source_id="X", title="A"))
+    current = Current(2, TenderStatus.OPEN, content, content_hash(content), source_revision=2)
+    older = content_of(make_tender(source_id="X", title="old title"))
+    assert decide_push(current, older, source_revision=1).outcome == Outcome.UNCHANGED
+    assert decide_push(current, older, source_revision=2).outcome == Outcome.AMENDED

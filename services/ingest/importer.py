@@ -1,0 +1,97 @@
+"""Importing notice files (OCDS, BOAMP, eForms) through the intake, with a summary.
+
+Notices of different tenders are submitted concurrently; notices of one tender keep the order of
+the files, so an amendment never overtakes its original.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ingest.formats import Parsed, Rejected, Skipped, parse_document
+from ingest.intake import TenderIntake
+from ingest.revisions import CancelledTenderError
+
+NOTICE_SUFFIXES = {".json", ".xml"}
+CHUNK = 2_000
+CONCURRENCY = 64
+
+
+@dataclass
+class ImportSummary:
+    counts: Counter[str] = field(default_factory=Counter)
+    rejected: list[tuple[str, str]] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+
+
+def notice_files(paths: Iterable[Path]) -> Iterator[Path]:
+    """The files named, and the notice files (.json, .xml) under the folders named, sorted."""
+    for path in paths:
+        if path.is_dir():
+            yield from sorted(
+                p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in NOTICE_SUFFIXES
+            )
+        else:
+            yield path
+
+
+class NoticeImporter:
+    def __init__(self, intake: TenderIntake, publisher_id: str) -> None:
+        self._intake = intake
+        self._publisher_id = publisher_id
+        self._gate = asyncio.Semaphore(CONCURRENCY)
+
+    async def run(
+        self, files: list[Path], summary: ImportSummary, on_file: Callable[[Path], None]
+    ) -> ImportSummary:
+        pending: list[tuple[str, Parsed]] = []
+        for path in files:
+            pending.extend(self._read(path, summary))
+            on_file(path)
+            if len(pending) >= CHUNK:
+                await self._submit(pending, summary)
+                pending = []
+        await self._submit(pending, summary)
+        return summary
+
+    def _read(self, path: Path, summary: ImportSummary) -> list[tuple[str, Parsed]]:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            summary.counts["rejected"] += 1
+            summary.rejected.append((str(path), f"cannot read the file: {exc.strerror}"))
+            return []
+        parsed = []
+        for outcome in parse_document(path.name, data):
+            if isinstance(outcome, Parsed):
+                parsed.append((path.name, outcome))
+            elif isinstance(outcome, Skipped):
+                summary.counts["skipped"] += 1
+                summary.skipped.append((outcome.ref, outcome.reason))
+            elif isinstance(outcome, Rejected):
+                summary.counts["rejected"] += 1
+                summary.rejected.append((outcome.ref, outcome.reason))
+        return parsed
+
+    async def _submit(self, notices: list[tuple[str, Parsed]], summary: ImportSummary) -> None:
+        by_uid: dict[str, list[tuple[str, Parsed]]] = {}
+        for ref, notice in notices:
+            by_uid.setdefault(notice.tender.uid, []).append((ref, notice))
+        await asyncio.gather(*(self._in_order(chain, summary) for chain in by_uid.values()))
+
+    async def _in_order(self, chain: list[tuple[str, Parsed]], summary: ImportSummary) -> None:
+        async with self._gate:
+            for ref, notice in chain:
+                try:
+                    receipt = await self._intake.receive(
+                        notice.kind, notice.tender, self._publisher_id
+                    )
+                except CancelledTenderError as exc:
+                    summary.counts["rejected"] += 1
+                    summary.rejected.append((f"{ref}#{notice.tender.uid}", str(exc)))
+                    continue
+                summary.counts[receipt.outcome.value] += 1
