@@ -17,8 +17,13 @@ LONGUEUIL = Publisher(
 )
 
 
+OCP_KEY = "vk_ba9876543210_abcdefghijklmnopqrstuvwxyzABCDEF"
+OCP = Publisher("ocp", "Open Contracting sample publisher", frozenset({"GB-LAC-E09000003"}),
+                frozenset({"ocds-213czf"}))
+
+
 async def authenticate(key: str) -> Publisher | None:
-    return LONGUEUIL if key == TEST_KEY else None
+    return {TEST_KEY: LONGUEUIL, OCP_KEY: OCP}.get(key)
 
 
 class RecordingPublisher:

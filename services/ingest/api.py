@@ -19,12 +19,14 @@ from fastapi.responses import JSONResponse
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field, ValidationError
 
+from ingest.formats import Parsed, Rejected, Skipped
 from ingest.intake import ConcurrentUpdateError, Receipt, TenderIntake, UnknownTenderError
 from ingest.limits import BodySizeLimit
+from ingest.ocds_input import OcdsDocument, is_ocds
 from ingest.publishers import Publisher
 from ingest.ratelimit import RateLimiter
 from ingest.revisions import CancelledTenderError
-from shared.events import Tender
+from shared.events import Tender, TenderEventKind
 
 log = structlog.get_logger()
 T = TypeVar("T")
@@ -76,14 +78,21 @@ class Unavailable(Exception):
 
 
 def _describe(errors: list[Any]) -> list[dict[str, Any]]:
-    """Validation errors without echoing the input back (it may be large or sensitive)."""
-    return [
-        {
-            "loc": [str(part) for part in error.get("loc", ())],
-            "msg": error.get("msg", ""),
-            "type": error.get("type", ""),
-        }
-        for error in errors
+    """Validation errors without echoing the input back (it may be large or sensitive).
+
+    A body that is neither a canonical tender nor OCDS fails both branches of the union; the
+    errors that matter are the canonical tender's, with the branch name left out."""
+    described = []
+    branches = {"Tender", "OcdsDocument"}
+    for error in errors:
+        loc = [str(part) for part in error.get("loc", ())]
+        if len(loc) > 1 and loc[1] in branches:
+            if loc[1] == "OcdsDocument":
+                continue
+            loc = [loc[0], *loc[2:]]
+        described.append({"loc": loc, "msg": error.get("msg", ""), "type": error.get("type", "")})
+    return described or [
+        {"loc": ["body"], "msg": "not a tender nor an OCDS document", "type": "value_error"}
     ]
 
 
@@ -160,6 +169,19 @@ async def current_publisher(
 Caller = Annotated[Publisher, Depends(current_publisher)]
 
 
+TenderOrOcds = Annotated[Tender | OcdsDocument, Field(union_mode="left_to_right")]
+
+
+def _batch_notices(raw: dict[str, Any]) -> list[Parsed | Skipped | Rejected]:
+    """A batch item: a canonical tender, or an OCDS document of one or more notices."""
+    if is_ocds(raw):
+        return OcdsDocument.model_validate(raw).notices("batch item")
+    try:
+        return [Parsed(TenderEventKind.PUBLISHED, Tender.model_validate(raw))]
+    except ValidationError as exc:
+        return [Rejected(_summary(exc), "batch item")]
+
+
 def create_app(
     intake: TenderIntake,
     authenticate: Authenticate,
@@ -198,35 +220,50 @@ def create_app(
     }
 
     @app.post("/v1/tenders", status_code=202, response_model=ReceiptOut, responses=errors)
-    async def push_tender(tender: Tender, caller: Caller) -> ReceiptOut:
-        """Publish a notice; the same notice again is `unchanged`, a changed one `amended`."""
-        _check_scope(caller, tender)
-        return ReceiptOut.of(await _guarded(intake.submit(tender, caller.id)))
+    async def push_tender(body: TenderOrOcds, caller: Caller) -> ReceiptOut:
+        """Publish a notice — canonical JSON or one OCDS release — ; the same notice again is
+        `unchanged`, a changed one `amended`, an OCDS cancellation `cancelled`."""
+        if isinstance(body, Tender):
+            _check_scope(caller, body)
+            return ReceiptOut.of(await _guarded(intake.submit(body, caller.id)))
+        outcomes = body.notices("request")
+        if len(outcomes) != 1:
+            raise HTTPException(
+                422,
+                f"this OCDS document holds {len(outcomes)} notices: send it to /v1/tenders/batch",
+            )
+        [outcome] = outcomes
+        if not isinstance(outcome, Parsed):
+            raise HTTPException(422, f"not accepted as a tender: {outcome.reason}")
+        _check_scope(caller, outcome.tender)
+        return ReceiptOut.of(
+            await _guarded(intake.receive(outcome.kind, outcome.tender, caller.id))
+        )
 
     @app.post("/v1/tenders/batch", response_model=list[BatchItem], responses=errors)
     async def push_batch(batch: BatchIn, caller: Caller) -> list[BatchItem]:
         """Each item is validated and published on its own; one bad item rejects only itself."""
-        results = []
+        results: list[BatchItem] = []
         for index, raw in enumerate(batch.tenders):
-            try:
-                tender = Tender.model_validate(raw)
-                _check_scope(caller, tender)
-            except ValidationError as exc:
-                results.append(BatchItem(index=index, status="rejected", reason=_summary(exc)))
-                continue
-            except HTTPException as exc:
-                results.append(BatchItem(index=index, status="rejected", reason=str(exc.detail)))
-                continue
-            receipt = await _guarded(intake.submit(tender, caller.id))
-            results.append(
-                BatchItem(
-                    index=index,
-                    status=receipt.outcome.value,
-                    uid=receipt.uid,
-                    revision=receipt.revision,
-                )
-            )
+            for notice in _batch_notices(raw):
+                results.append(await _batch_item(index, notice, caller))
         return results
+
+    async def _batch_item(
+        index: int, notice: Parsed | Skipped | Rejected, caller: Publisher
+    ) -> BatchItem:
+        if isinstance(notice, Skipped):
+            return BatchItem(index=index, status="skipped", reason=notice.reason)
+        if isinstance(notice, Rejected):
+            return BatchItem(index=index, status="rejected", reason=notice.reason)
+        try:
+            _check_scope(caller, notice.tender)
+        except HTTPException as exc:
+            return BatchItem(index=index, status="rejected", reason=str(exc.detail))
+        receipt = await _guarded(intake.receive(notice.kind, notice.tender, caller.id))
+        return BatchItem(
+            index=index, status=receipt.outcome.value, uid=receipt.uid, revision=receipt.revision
+        )
 
     @app.put("/v1/tenders/{uid}", response_model=ReceiptOut, responses=errors)
     async def amend_tender(uid: UidPath, tender: Tender, caller: Caller) -> ReceiptOut:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
 
 import httpx
 import pytest
@@ -15,31 +13,7 @@ from ingest.ratelimit import RateLimiter
 from shared.events import Tender
 from tests.factories import tender_data
 from tests.fakes import TEST_KEY, InMemoryTenders, RecordingPublisher, authenticate
-
-AUTH = {"Authorization": f"Bearer {TEST_KEY}"}
-
-
-@dataclass
-class Api:
-    client: httpx.AsyncClient
-    publisher: RecordingPublisher
-    tenders: InMemoryTenders
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[Api]:
-    publisher, tenders = RecordingPublisher(), InMemoryTenders()
-    app = create_app(
-        TenderIntake(tenders, publisher),
-        authenticate,
-        RateLimiter(1000, 1000),
-        max_body_bytes=10_000,
-    )
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(
-        transport=transport, base_url="http://ingest", headers=AUTH
-    ) as client:
-        yield Api(client, publisher, tenders)
+from tests.unit.conftest import AUTH, Api
 
 
 async def test_valid_tender_is_accepted_and_published(api: Api) -> None:
