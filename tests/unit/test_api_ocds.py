@@ -39,7 +39,8 @@ async def test_ocds_outside_the_key_scope_is_403(api: Api) -> None:
 
 
 async def test_batch_mixes_canonical_and_ocds_items(api: Api) -> None:
-    items = [json.loads(read(TENDER)), json.loads(read(AWARD)), {"ocid": "ocds-213czf-9", "tag": ["tender"], "tender": {"id": "9"}}]
+    incomplete = {"ocid": "ocds-213czf-9", "tag": ["tender"], "tender": {"id": "9"}}
+    items = [json.loads(read(TENDER)), json.loads(read(AWARD)), incomplete]
     response = await api.client.post("/v1/tenders/batch", json={"tenders": items}, headers=OCP)
     results = response.json()
     assert [(r["index"], r["status"]) for r in results] == [
