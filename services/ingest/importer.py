@@ -53,9 +53,9 @@ class NoticeImporter:
             pending.extend(self._read(path, summary))
             on_file(path)
             if len(pending) >= CHUNK:
-                await self._submit(pending, summary)
+                await self.submit(pending, summary)
                 pending = []
-        await self._submit(pending, summary)
+        await self.submit(pending, summary)
         return summary
 
     def _read(self, path: Path, summary: ImportSummary) -> list[tuple[str, Parsed]]:
@@ -69,15 +69,20 @@ class NoticeImporter:
         for outcome in parse_document(path.name, data):
             if isinstance(outcome, Parsed):
                 parsed.append((path.name, outcome))
-            elif isinstance(outcome, Skipped):
-                summary.counts["skipped"] += 1
-                summary.skipped.append((outcome.ref, outcome.reason))
-            elif isinstance(outcome, Rejected):
-                summary.counts["rejected"] += 1
-                summary.rejected.append((outcome.ref, outcome.reason))
+            else:
+                self.count(outcome, summary)
         return parsed
 
-    async def _submit(self, notices: list[tuple[str, Parsed]], summary: ImportSummary) -> None:
+    @staticmethod
+    def count(outcome: Skipped | Rejected, summary: ImportSummary) -> None:
+        if isinstance(outcome, Skipped):
+            summary.counts["skipped"] += 1
+            summary.skipped.append((outcome.ref, outcome.reason))
+        else:
+            summary.counts["rejected"] += 1
+            summary.rejected.append((outcome.ref, outcome.reason))
+
+    async def submit(self, notices: list[tuple[str, Parsed]], summary: ImportSummary) -> None:
         by_uid: dict[str, list[tuple[str, Parsed]]] = {}
         for ref, notice in notices:
             by_uid.setdefault(notice.tender.uid, []).append((ref, notice))

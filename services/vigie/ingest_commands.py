@@ -6,6 +6,7 @@ import asyncio
 from pathlib import Path
 from typing import Annotated
 
+import httpx
 import typer
 from rich.console import Console
 from rich.progress import Progress
@@ -14,6 +15,8 @@ from rich.table import Table
 from ingest.bootstrap import bootstrap_runtime
 from ingest.importer import ImportSummary, NoticeImporter, notice_files
 from ingest.settings import IngestSettings
+from ingest.watch import Backoff, FeedSource, FolderSource, Watermarks, poll_feed, poll_folder
+from shared.mongo import database
 
 app = typer.Typer(help="Bring notices into Vigie from files and feeds.", no_args_is_help=True)
 console = Console(highlight=False)
@@ -60,3 +63,61 @@ def ingest_file(
     _report(summary, show_skipped)
     if summary.counts.get("rejected"):
         raise typer.Exit(1)
+
+
+async def _watch(target: str, interval: float, once: bool) -> ImportSummary:
+    runtime = bootstrap_runtime(IngestSettings())
+    await runtime.start()
+    summary = ImportSummary()
+    marks = Watermarks(database(runtime.client, runtime.settings.mongodb_url))
+    importer = NoticeImporter(runtime.intake, publisher_id=f"watch:{target}")
+    backoff, failures = Backoff(), 0
+    try:
+        async with httpx.AsyncClient(follow_redirects=True) as http:
+            while True:
+                try:
+                    found = await _poll(target, http, marks, importer, summary)
+                    failures = 0
+                    console.print(f"{target}: {found} new; totals {dict(summary.counts)}")
+                    wait = interval
+                except (httpx.HTTPError, OSError, ValueError) as exc:
+                    failures += 1
+                    wait = backoff.delay(failures)
+                    console.print(f"[red]{target} failed ({exc!r}); retry in {wait:.0f}s")
+                if once:
+                    return summary
+                await asyncio.sleep(wait)
+    finally:
+        await runtime.stop()
+
+
+async def _poll(
+    target: str,
+    http: httpx.AsyncClient,
+    marks: Watermarks,
+    importer: NoticeImporter,
+    summary: ImportSummary,
+) -> int:
+    if target.startswith(("http://", "https://")):
+        return await poll_feed(FeedSource(target, http), marks, importer, summary)
+    return await poll_folder(
+        FolderSource(Path(target)),
+        marks,
+        importer,
+        summary,
+        on_file=lambda path: console.print(f"imported {path.name}"),
+    )
+
+
+@app.command("watch")
+def ingest_watch(
+    target: Annotated[str, typer.Argument(help="An OCDS release-package URL or a drop folder")],
+    interval: Annotated[float, typer.Option(help="Seconds between polls")] = 60.0,
+    once: Annotated[bool, typer.Option(help="Poll once and stop")] = False,
+) -> None:
+    """Poll a feed or folder for new notices; a restart resumes from the stored watermark."""
+    try:
+        summary = asyncio.run(_watch(target, interval, once))
+    except KeyboardInterrupt:
+        raise typer.Exit(0) from None
+    _report(summary, show_skipped=False)
