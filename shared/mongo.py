@@ -6,12 +6,18 @@ TTL/partial/text indexes, `$lookup`/`$facet`, or dotted keys.
 
 from __future__ import annotations
 
-from typing import Any
+import asyncio
+import random
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import AutoReconnect, NetworkTimeout, OperationFailure, PyMongoError
 from pymongo.uri_parser import parse_uri
 
+T = TypeVar("T")
+WRITE_CONFLICT = 112
 Document = dict[str, Any]
 DEFAULT_DATABASE = "vigie"
 
@@ -26,3 +32,24 @@ def database_name(url: str) -> str:
 
 def database(client: AsyncMongoClient[Document], url: str) -> AsyncDatabase[Document]:
     return client[database_name(url)]
+
+
+def is_transient(error: PyMongoError) -> bool:
+    """Worth retrying: a lost connection, a write conflict, or FerretDB's SQLite busy lock."""
+    if isinstance(error, AutoReconnect | NetworkTimeout):
+        return True
+    if isinstance(error, OperationFailure):
+        return error.code == WRITE_CONFLICT or "SQLITE_BUSY" in str(error)
+    return error.has_error_label("TransientTransactionError")
+
+
+async def retrying(call: Callable[[], Awaitable[T]], attempts: int = 8) -> T:
+    """Run a MongoDB operation, retrying transient failures with capped, jittered backoff."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return await call()
+        except PyMongoError as error:
+            if attempt == attempts or not is_transient(error):
+                raise
+            await asyncio.sleep(random.uniform(0, min(1.0, 0.01 * 2**attempt)))  # noqa: S311
+    raise AssertionError("unreachable")

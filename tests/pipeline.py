@@ -27,6 +27,7 @@ from tests.stack_clients import StackEndpoints
 
 FAST_RETRY = RetryPolicy(attempts=3, base_seconds=0.05, cap_seconds=0.2)
 TEST_PEPPER = "test-only-pepper"
+TEST_SIGNING_KEY = "test-only-unsubscribe-signing-key"
 
 
 def free_port() -> int:
@@ -101,6 +102,7 @@ async def running_pipeline(
                 notifier_group_id=f"{namespace}-notifier",
                 smtp_host=stack.smtp_host,
                 smtp_port=smtp_port or stack.smtp_port,
+                unsubscribe_signing_key=TEST_SIGNING_KEY,
             ),
             retry=FAST_RETRY,
         )

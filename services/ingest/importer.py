@@ -18,7 +18,8 @@ from ingest.revisions import CancelledTenderError
 
 NOTICE_SUFFIXES = {".json", ".xml"}
 CHUNK = 2_000
-CONCURRENCY = 64
+# Tenders in flight at once: enough to fill Kafka batches; FerretDB's SQLite serialises writes.
+CONCURRENCY = 16
 
 
 @dataclass

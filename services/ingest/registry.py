@@ -1,8 +1,9 @@
 """MongoDB adapter: the `tenders` collection holds each tender's current revision and history.
 
 Writes are optimistic (conditional on the revision read), so two pushes of the same uid at once
-cannot both win. The event of a write is stored with it (`pending_event`) and cleared once Kafka
-acknowledged it, so an event that failed to publish is published by the next attempt.
+cannot both win. The event of a write is noted with it (`pending`, rebuilt from the stored
+tender) and cleared once Kafka acknowledged it, so an event that failed to publish is published
+by the next attempt. The tender is stored once: its content and hash derive from it.
 """
 
 from __future__ import annotations
@@ -15,9 +16,9 @@ from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from ingest.revisions import Current, Decision, TenderStatus, content_hash
+from ingest.revisions import Current, Decision, TenderStatus, content_hash, content_of
 from shared.events import Tender, TenderEvent, TenderEventKind
-from shared.mongo import Document
+from shared.mongo import Document, retrying
 
 
 @dataclass(frozen=True)
@@ -30,17 +31,27 @@ class Stored:
 
 
 def _stored(document: Document) -> Stored:
-    pending = document.get("pending_event")
+    tender = Tender.model_validate(document["tender"])
+    pending = document.get("pending")
+    event = None
+    if pending:
+        event = TenderEvent(
+            event_id=pending["event_id"],
+            occurred_at=pending["occurred_at"],
+            kind=pending["kind"],
+            tender=tender,
+            changed_fields=pending["changed_fields"],
+        )
     return Stored(
         current=Current(
             document["revision"],
             TenderStatus(document["status"]),
-            document["content"],
+            content_of(tender),
             document["content_hash"],
             document.get("source_revision", 0),
         ),
-        tender=Tender.model_validate(document["tender"]),
-        pending_event=TenderEvent.model_validate_json(pending) if pending else None,
+        tender=tender,
+        pending_event=event,
         updated_at=document["updated_at"],
         history=list(document.get("history", [])),
     )
@@ -54,7 +65,7 @@ class TenderRegistry:
         await self._tenders.create_index([("buyer_id", ASCENDING)], name="buyer")
 
     async def get(self, uid: str) -> Stored | None:
-        document = await self._tenders.find_one({"_id": uid})
+        document = await retrying(lambda: self._tenders.find_one({"_id": uid}))
         return _stored(document) if document else None
 
     async def save(
@@ -83,27 +94,38 @@ class TenderRegistry:
         fields = {
             "revision": decision.revision,
             "status": status.value,
-            "content": content,
             "content_hash": content_hash(content),
             "source_revision": source_revision,
             "tender": tender.model_dump(mode="json"),
             "buyer_id": tender.buyer.id,
-            "pending_event": event.model_dump_json(),
+            "pending_event_id": str(event.event_id),
+            "pending": {
+                "event_id": str(event.event_id),
+                "occurred_at": event.occurred_at,
+                "kind": event.kind.value,
+                "changed_fields": list(event.changed_fields),
+            },
             "updated_at": now,
         }
         if expected is None:
+            document = {"_id": tender.uid, **fields, "history": [entry]}
             try:
-                await self._tenders.insert_one({"_id": tender.uid, **fields, "history": [entry]})
+                await retrying(lambda: self._tenders.insert_one(document))
             except DuplicateKeyError:
                 return False
             return True
-        result = await self._tenders.update_one(
-            {"_id": tender.uid, "revision": expected}, {"$set": fields, "$push": {"history": entry}}
+        result = await retrying(
+            lambda: self._tenders.update_one(
+                {"_id": tender.uid, "revision": expected},
+                {"$set": fields, "$push": {"history": entry}},
+            )
         )
         return result.modified_count == 1
 
     async def clear_pending(self, uid: str, event: TenderEvent) -> None:
-        await self._tenders.update_one(
-            {"_id": uid, "pending_event": event.model_dump_json()},
-            {"$set": {"pending_event": None}},
+        await retrying(
+            lambda: self._tenders.update_one(
+                {"_id": uid, "pending_event_id": str(event.event_id)},
+                {"$set": {"pending_event_id": None, "pending": None}},
+            )
         )

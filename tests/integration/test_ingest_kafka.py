@@ -75,4 +75,4 @@ async def test_revisions_are_kept_in_mongodb_and_published_once_each(
     assert [h["outcome"] for h in state["history"]] == ["accepted", "amended", "cancelled"]
     stored = await db["tenders"].find_one({"_id": "longueuil:AO-REV"})
     assert stored is not None
-    assert stored["pending_event"] is None
+    assert stored["pending"] is None
