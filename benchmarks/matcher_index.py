@@ -1,0 +1,455 @@
+"""Benchmark of the matcher's profile index against evaluating every profile one by one.
+
+    python -m benchmarks.matcher_index --profiles 10000 100000 1000000
+
+Profiles and tenders are generated, deterministically from `--seed`: UNSPSC (Québec) and CPV
+(France) codes from a hierarchical catalogue with a few popular sectors, profile prefixes at
+depth 2/4/6/8, territories of every level the reference set has (municipality, agglomeration,
+region, province; commune, department, region), 1–3 profiles per enterprise. Tenders carry 1–3
+leaf codes (CPV with a check digit), sometimes lots, a place of performance, or only a buyer
+territory, or nothing.
+
+Measured, never asserted on: build time; memory the index keeps, by tracemalloc over a build from
+freshly generated enterprises that are dropped as they are indexed (so the strings the index
+shares with them count); `candidates()` latency per tender; and the full scan with
+`rules.evaluate_profile` on a sample of tenders (time-boxed), whose answers are also compared with
+the index's. Results are printed as a Markdown table and written to docs/PERFORMANCE-matcher.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import platform
+import random
+import resource
+import statistics
+import sys
+import time
+import tracemalloc
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from matcher.index import ProfileIndex
+from matcher.rules import evaluate_profile
+from shared.enterprises import Enterprise
+from shared.events import Tender
+from shared.territories import REFERENCE
+
+OUTPUT = Path(__file__).resolve().parent.parent / "docs" / "PERFORMANCE-matcher.md"
+
+# Popular sectors of social-economy enterprises first (cleaning, landscaping, catering, printing,
+# building maintenance, moving, community services...), then the rest of the catalogue.
+UNSPSC_SEGMENTS = [
+    "76", "70", "90", "82", "72", "78", "93", "85", "86", "80", "47", "56", "53", "50", "81",
+    "77", "84", "83", "91", "92", "94", "73", "71", "95", "43", "44", "45", "46", "49", "52",
+    "55", "60", "10", "11", "12", "14", "15", "20", "21", "22", "23", "24", "25", "26", "27",
+    "30", "31", "32", "39", "40", "41", "42", "48", "51",
+]  # fmt: skip
+CPV_DIVISIONS = [
+    "90", "77", "55", "79", "85", "80", "45", "50", "60", "98", "92", "39", "15", "18", "22",
+    "33", "34", "37", "44", "71", "72", "75", "03", "09", "14", "16", "19", "24", "30", "31",
+    "32", "35", "38", "41", "42", "43", "48", "51", "63", "64", "65", "66", "70", "73", "76",
+]  # fmt: skip
+DEPTHS = [2, 4, 6, 8]
+DEPTH_WEIGHTS = [10, 35, 35, 20]
+STARTED = time.perf_counter()
+DEADLINE = (datetime.now(UTC) + timedelta(days=30)).replace(microsecond=0).isoformat()
+
+
+def _zipf(count: int) -> list[float]:
+    return [1 / (rank + 1) for rank in range(count)]
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """Leaf codes per top-level group (segment or division), and group popularity."""
+
+    groups: list[str]
+    weights: list[float]
+    leaves: dict[str, list[str]]
+
+    def pick_group(self, rng: random.Random) -> str:
+        return rng.choices(self.groups, self.weights)[0]
+
+
+def unspsc_catalogue(rng: random.Random) -> Catalogue:
+    leaves: dict[str, list[str]] = {}
+    for segment in UNSPSC_SEGMENTS:
+        codes = []
+        for family in rng.sample(range(10, 30), rng.randint(4, 8)):
+            for klass in rng.sample(range(10, 25), rng.randint(3, 6)):
+                for commodity in [0, *rng.sample(range(1, 20), rng.randint(2, 6))]:
+                    codes.append(f"{segment}{family:02d}{klass:02d}{commodity:02d}")
+        leaves[segment] = codes
+    return Catalogue(UNSPSC_SEGMENTS, _zipf(len(UNSPSC_SEGMENTS)), leaves)
+
+
+def cpv_catalogue(rng: random.Random) -> Catalogue:
+    leaves: dict[str, list[str]] = {}
+    for division in CPV_DIVISIONS:
+        codes = []
+        for group in rng.sample(range(1, 10), rng.randint(2, 5)):
+            for klass in [0, *rng.sample(range(1, 10), rng.randint(1, 3))]:
+                for category in [0, *rng.sample(range(1, 10), rng.randint(1, 3))]:
+                    for rest in ["000", *(str(n) for n in rng.sample(range(100, 999), 2))]:
+                        codes.append(f"{division}{group}{klass}{category}{rest}")
+        leaves[division] = codes
+    return Catalogue(CPV_DIVISIONS, _zipf(len(CPV_DIVISIONS)), leaves)
+
+
+def _level(code: str) -> str:
+    for marker, level in [
+        ("-MUN-", "municipality"),
+        ("-COM-", "municipality"),
+        ("-AGG-", "agglomeration"),
+        ("-DEP-", "agglomeration"),  # a French department plays the agglomeration's part here
+        ("-RA-", "region"),
+        ("-REG-", "region"),
+    ]:
+        if marker in code:
+            return level
+    return "province" if code.count("-") == 1 else "country"
+
+
+@dataclass(frozen=True)
+class Area:
+    """The territories of one country, by level, and the catalogue its buyers use."""
+
+    scheme: str
+    catalogue: Catalogue
+    by_level: dict[str, list[str]]
+    unknown_places: list[str]
+
+    def territory(self, rng: random.Random) -> str:
+        levels = ["municipality", "agglomeration", "region", "province"]
+        weights = [35, 20, 35, 10]
+        available = [(lv, w) for lv, w in zip(levels, weights, strict=True) if self.by_level[lv]]
+        level = rng.choices([lv for lv, _ in available], [w for _, w in available])[0]
+        return rng.choice(self.by_level[level])
+
+
+def areas(rng: random.Random) -> tuple[Area, Area]:
+    def of(country: str) -> dict[str, list[str]]:
+        levels: dict[str, list[str]] = {
+            "municipality": [],
+            "agglomeration": [],
+            "region": [],
+            "province": [],
+        }
+        for code in sorted(REFERENCE):
+            level = _level(code)
+            if code.startswith(country) and level in levels:
+                levels[level].append(code)
+        if country == "FR":
+            levels["province"].append("FR")
+        return levels
+
+    quebec = Area("UNSPSC", unspsc_catalogue(rng), of("CA-"), ["CA-QC-MUN-99999"])
+    france = Area("CPV", cpv_catalogue(rng), of("FR"), ["FRH03", "FRH04"])  # NUTS: unknown here
+    return quebec, france
+
+
+def enterprises(count_profiles: int, seed: int) -> Iterator[Enterprise]:
+    """Enterprises whose profiles add up to `count_profiles`; the same ones for the same seed."""
+    rng = random.Random(seed)
+    quebec, france = areas(random.Random(seed + 1))
+    made = 0
+    number = 0
+    while made < count_profiles:
+        area = quebec if rng.random() < 0.7 else france
+        sectors = [area.catalogue.pick_group(rng) for _ in range(rng.choice([1, 1, 2]))]
+        count = min(rng.choices([1, 2, 3], [50, 30, 20])[0], count_profiles - made)
+        profiles: list[dict[str, Any]] = []
+        for n in range(count):
+            codes = []
+            for _ in range(rng.choices([1, 2, 3, 4], [40, 30, 20, 10])[0]):
+                leaf = rng.choice(area.catalogue.leaves[rng.choice(sectors)])
+                depth = rng.choices(DEPTHS, DEPTH_WEIGHTS)[0]
+                codes.append({"scheme": area.scheme, "prefix": leaf[:depth]})
+            territories = []
+            if rng.random() >= 0.15:
+                territories = list({area.territory(rng) for _ in range(rng.randint(1, 3))})
+            profiles.append(
+                {
+                    "id": f"p{n + 1}",
+                    "codes": codes,
+                    "territories": territories,
+                    "include_unknown_location": bool(territories) and rng.random() < 0.2,
+                }
+            )
+        number += 1
+        made += count
+        yield Enterprise.model_validate(
+            {
+                "id": f"ent-{number:07d}",
+                "name": f"Entreprise {number}",
+                "social_economy": {"kind": "cooperative"},
+                "contacts": {},
+                "language": "fr" if area is france or rng.random() < 0.8 else "en",
+                "profiles": profiles,
+            }
+        )
+
+
+def _code(rng: random.Random, area: Area) -> dict[str, str]:
+    leaf = rng.choice(area.catalogue.leaves[area.catalogue.pick_group(rng)])
+    if area.scheme == "CPV":
+        leaf = f"{leaf}-{rng.randint(0, 9)}"  # the check digit, which matching ignores
+    return {"scheme": area.scheme, "code": leaf}
+
+
+def tenders(count: int, seed: int) -> list[Tender]:
+    rng = random.Random(seed + 2)
+    quebec, france = areas(random.Random(seed + 1))
+    made: list[Tender] = []
+    for number in range(count):
+        area = quebec if rng.random() < 0.7 else france
+        municipalities = area.by_level["municipality"]
+        draw = rng.random()
+        place: list[str] = []
+        buyer: list[str] = []
+        if draw < 0.65:
+            place = [rng.choice(municipalities)]
+            buyer = list(place)
+        elif draw < 0.75:
+            place = [rng.choice(area.by_level["region"])]
+        elif draw < 0.85:
+            place = [rng.choice(area.unknown_places)]
+        elif draw < 0.95:
+            buyer = [rng.choice(municipalities)]
+        lots = []
+        if rng.random() < 0.15:
+            lots = [
+                {"id": str(n), "title": f"Lot {n}", "classifications": [_code(rng, area)]}
+                for n in range(1, rng.randint(2, 4) + 1)
+            ]
+        made.append(
+            Tender.model_validate(
+                {
+                    "source": "bench",
+                    "source_id": f"T-{number}",
+                    "title": f"Appel d'offres {number}",
+                    "language": "fr",
+                    "buyer": {"name": "Acheteur public", "territories": buyer},
+                    "place_of_performance": place,
+                    "classifications": [
+                        _code(rng, area) for _ in range(rng.choices([1, 2, 3], [60, 30, 10])[0])
+                    ],
+                    "lots": lots,
+                    "published_at": "2026-11-20T14:00:00+00:00",
+                    "submission_deadline": DEADLINE,
+                    "deadline_timezone": "America/Toronto",
+                }
+            )
+        )
+    return made
+
+
+def full_scan(ents: list[Enterprise], tender: Tender) -> set[tuple[str, str]]:
+    return {
+        (enterprise.id, profile.id)
+        for enterprise in ents
+        for profile in enterprise.profiles
+        if evaluate_profile(profile, tender, enterprise.language) is not None
+    }
+
+
+def _percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+@dataclass
+class Row:
+    profiles: int
+    enterprises: int
+    build_s: float
+    memory_bytes: int | None
+    candidates_mean: float
+    candidates_max: int
+    p50_ms: float
+    p99_ms: float
+    scan_ms: float
+    scan_tenders: int
+    speedup: float
+    agree: bool
+
+    def cells(self) -> list[str]:
+        memory = "–" if self.memory_bytes is None else f"{self.memory_bytes / 2**20:,.0f}"
+        per_profile = "–"
+        if self.memory_bytes is not None:
+            per_profile = f"{self.memory_bytes / self.profiles:,.0f}"
+        return [
+            f"{self.profiles:,}",
+            f"{self.enterprises:,}",
+            f"{self.build_s:.1f}",
+            memory,
+            per_profile,
+            f"{self.candidates_mean:,.0f} / {self.candidates_max:,}",
+            f"{self.p50_ms:.3f}",
+            f"{self.p99_ms:.3f}",
+            f"{self.scan_ms:,.0f} ({self.scan_tenders})",
+            f"{self.speedup:,.0f}×",
+            "yes" if self.agree else "NO",
+        ]
+
+
+HEADER = [
+    "profiles",
+    "enterprises",
+    "build (s)",
+    "index memory (MiB)",
+    "bytes / profile",
+    "matches / tender (mean / max)",
+    "candidates() p50 (ms)",
+    "p99 (ms)",
+    "full scan / tender (ms) (tenders)",
+    "speed-up (median)",
+    "same answers",
+]
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def measure(count: int, ts: list[Tender], seed: int, scan_budget: float, memory: bool) -> Row:
+    ents = list(enterprises(count, seed))
+    log(f"[{count:,}] {len(ents):,} enterprises generated")
+    gc.collect()
+    started = time.perf_counter()
+    index = ProfileIndex.build(ents)
+    build_s = time.perf_counter() - started
+    log(f"[{count:,}] built in {build_s:.1f} s: {index.stats()}")
+
+    memory_bytes: int | None = None
+    if memory:
+        del index
+        gc.collect()
+        tracemalloc.start()
+        index = ProfileIndex.build(enterprises(count, seed))
+        gc.collect()
+        memory_bytes = tracemalloc.get_traced_memory()[0]
+        tracemalloc.stop()
+        log(f"[{count:,}] index keeps {memory_bytes / 2**20:,.0f} MiB")
+
+    for tender in ts[:50]:  # warm-up
+        index.candidates(tender)
+    latencies: list[float] = []
+    sizes: list[int] = []
+    for tender in ts:
+        started = time.perf_counter()
+        result = index.candidates(tender)
+        latencies.append((time.perf_counter() - started) * 1000)
+        sizes.append(len(result))
+
+    scan_ms: list[float] = []
+    index_ms: list[float] = []
+    agree = True
+    deadline = time.perf_counter() + scan_budget
+    for tender in ts:
+        started = time.perf_counter()
+        expected = full_scan(ents, tender)
+        scan_ms.append((time.perf_counter() - started) * 1000)
+        started = time.perf_counter()
+        got = index.candidates(tender)
+        index_ms.append((time.perf_counter() - started) * 1000)
+        agree = agree and got == expected
+        if time.perf_counter() > deadline and len(scan_ms) >= 3:
+            break
+    log(f"[{count:,}] full scan on {len(scan_ms)} tenders")
+    return Row(
+        profiles=len(index),
+        enterprises=len(ents),
+        build_s=build_s,
+        memory_bytes=memory_bytes,
+        candidates_mean=statistics.fmean(sizes),
+        candidates_max=max(sizes),
+        p50_ms=_percentile(latencies, 0.5),
+        p99_ms=_percentile(latencies, 0.99),
+        scan_ms=statistics.median(scan_ms),
+        scan_tenders=len(scan_ms),
+        speedup=statistics.median(scan_ms) / max(statistics.median(index_ms), 1e-9),
+        agree=agree,
+    )
+
+
+def table(rows: list[Row]) -> str:
+    lines = ["| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
+    lines += ["| " + " | ".join(row.cells()) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def document(rows: list[Row], tender_count: int, seed: int, scan_budget: float) -> str:
+    sizes = " ".join(str(row.profiles) for row in rows)
+    peak_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20  # KiB on Linux
+    minutes = (time.perf_counter() - STARTED) / 60
+    return f"""# Matcher performance: the profile index
+
+Measured by `python -m benchmarks.matcher_index --profiles {sizes}` (seed {seed}) on
+{datetime.now(UTC):%Y-%m-%d}: Python {platform.python_version()}, {os.cpu_count()} CPU(s),
+{platform.system()} {platform.machine()}; the whole run took {minutes:.1f} min and peaked at
+{peak_rss:.2f} GiB resident, most of it the generated pydantic enterprises the full scan needs.
+Numbers are measured, never asserted on; rerun the command to refresh this page.
+
+{table(rows)}
+
+Reading the numbers: `candidates()` looks at postings, not at profiles, so its time follows the
+size of its answer (building a set of (enterprise id, profile id) pairs is about half of it),
+not the number of profiles it passes over. Its p99 is the tenders that concern several percent
+of all profiles: a popular sector that many profiles follow at depth 2, and lots adding codes.
+The generated population is deliberately broad; real profiles, and the full territory reference
+(thousands of municipalities instead of the first cut's few), would make answers smaller.
+
+- **profiles / enterprises**: generated, 1–3 profiles per enterprise, 70 % Québec (UNSPSC) and
+  30 % France (CPV); 1–4 code prefixes per profile at depth 2/4/6/8 (10/35/35/20 %) within one or
+  two sectors, popular sectors first (Zipf); 85 % of profiles list 1–3 territories of the
+  reference set (municipality, agglomeration or department, region, province), 20 % of those
+  also accept tenders of unknown location.
+- **tenders**: {tender_count} generated, 1–3 leaf codes (CPV with a check digit), 15 % with 2–4
+  lots; place of performance a municipality (65 %), a region (10 %), a code outside the reference
+  set such as a NUTS code (10 %), only a buyer territory (10 %) or nothing (5 %).
+- **build**: `ProfileIndex.build` over enterprises already in memory.
+- **index memory**: what the index keeps, by `tracemalloc`, after a build from enterprises
+  generated on the fly and dropped once indexed (the id and territory strings it shares count).
+- **matches / tender**: mean size of the answer of `candidates()`.
+- **candidates()**: latency per tender over all {tender_count} tenders, after a warm-up.
+- **full scan**: (a) `evaluate_profile` on every profile of every enterprise, median per tender,
+  on as many tenders as fit in {scan_budget:.0f} s (at least 3); the speed-up compares medians on
+  those same tenders, and "same answers" says whether the index returned exactly the scan's
+  pairs on each.
+- (b) one MongoDB query per tender (a `$or` of code prefixes and territories over the
+  `enterprises` collection) is left for later.
+"""
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--profiles", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--tenders", type=int, default=1000)
+    parser.add_argument("--seed", type=int, default=4)
+    parser.add_argument("--scan-seconds", type=float, default=20.0, help="time box of the scan")
+    parser.add_argument("--no-memory", action="store_true", help="skip the tracemalloc build")
+    parser.add_argument("--output", type=Path, default=OUTPUT, help="Markdown file to write")
+    parser.add_argument("--no-write", action="store_true", help="only print the table")
+    args = parser.parse_args(argv)
+
+    ts = tenders(args.tenders, args.seed)
+    rows = []
+    for count in args.profiles:
+        rows.append(measure(count, ts, args.seed, args.scan_seconds, not args.no_memory))
+        print(table(rows[-1:]).splitlines()[-1], flush=True)
+    print()
+    print(table(rows))
+    if not args.no_write:
+        args.output.write_text(document(rows, args.tenders, args.seed, args.scan_seconds))
+        print(f"\nwritten to {args.output.name}")
+
+
+if __name__ == "__main__":
+    main()

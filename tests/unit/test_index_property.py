@@ -1,0 +1,155 @@
+"""Property: for any profiles and any tender, the index returns exactly what the rules accept.
+
+Codes are drawn from a two-digit alphabet so that prefixes collide often; territories from the
+reference set plus codes outside it; tenders have CPV check digits, letters in other schemes'
+codes, lots, and places or only buyer territories or nothing at all.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from unittest import mock
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from matcher import index as index_module
+from matcher.index import ProfileIndex
+from matcher.rules import evaluate_profile
+from shared.enterprises import Enterprise
+from shared.events import CodeScheme, Tender
+from shared.territories import REFERENCE
+from tests.factories import enterprise_data, make_tender
+
+SCHEMES = [scheme.value for scheme in CodeScheme]
+TERRITORIES = [*sorted(REFERENCE), "CA-ON", "CA-QC-MUN-99999", "FRH03", "FR-COM-75056"]
+ENTERPRISE_IDS = ["e1", "e2", "e3", "e4", "e5"]
+PROFILE_IDS = ["p1", "p2", "p3"]
+
+PROPERTY = settings(
+    max_examples=200,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+
+digits = st.text(alphabet="12", min_size=1, max_size=6)
+territory_sets = st.lists(st.sampled_from(TERRITORIES), max_size=3)
+
+profiles = st.fixed_dictionaries(
+    {
+        "id": st.sampled_from(PROFILE_IDS),
+        "codes": st.lists(
+            st.fixed_dictionaries({"scheme": st.sampled_from(SCHEMES), "prefix": digits}),
+            max_size=3,
+        ),
+        "territories": territory_sets,
+        "include_unknown_location": st.booleans(),
+    }
+)
+
+
+@st.composite
+def enterprises(draw: st.DrawFn) -> Enterprise:
+    data = enterprise_data(
+        id=draw(st.sampled_from(ENTERPRISE_IDS)),
+        language=draw(st.sampled_from(["fr", "en"])),
+        profiles=draw(st.lists(profiles, min_size=1, max_size=3)),
+    )
+    return Enterprise.model_validate(data)
+
+
+@st.composite
+def classifications(draw: st.DrawFn) -> dict[str, str]:
+    scheme = draw(st.sampled_from(SCHEMES))
+    code = draw(
+        st.one_of(
+            st.text(alphabet="12", min_size=2, max_size=8),
+            st.builds(lambda d, c: f"{d}-{c}", digits, st.sampled_from("0129")),  # check digit
+            st.text(alphabet="12A-", min_size=2, max_size=9),  # letters, dashes anywhere
+        )
+    )
+    return {"scheme": scheme, "code": code}
+
+
+@st.composite
+def tenders(draw: st.DrawFn) -> Tender:
+    lots = draw(
+        st.lists(
+            st.builds(
+                lambda n, c: {"id": str(n), "title": f"Lot {n}", "classifications": c},
+                st.integers(1, 9),
+                st.lists(classifications(), max_size=2),
+            ),
+            max_size=2,
+        )
+    )
+    overrides: dict[str, Any] = {
+        "classifications": draw(st.lists(classifications(), max_size=3)),
+        "lots": lots,
+        "place_of_performance": draw(st.one_of(st.just([]), territory_sets)),
+        "buyer": {
+            "name": "Acheteur",
+            "territories": draw(st.lists(st.sampled_from(TERRITORIES), max_size=2)),
+        },
+    }
+    return make_tender(**overrides)
+
+
+def by_rules(enterprises: dict[str, Enterprise], tender: Tender) -> set[tuple[str, str]]:
+    return {
+        (enterprise.id, profile.id)
+        for enterprise in enterprises.values()
+        for profile in enterprise.profiles
+        if evaluate_profile(profile, tender, enterprise.language) is not None
+    }
+
+
+# 0: every further condition is checked on each candidate's keys; huge: always intersected.
+plan_ratios = st.sampled_from([0, 4, 10**9])
+
+
+@PROPERTY
+@given(
+    st.lists(enterprises(), max_size=6), st.lists(tenders(), min_size=1, max_size=4), plan_ratios
+)
+def test_index_agrees_with_the_rules(ents: list[Enterprise], ts: list[Tender], ratio: int) -> None:
+    latest = {enterprise.id: enterprise for enterprise in ents}
+    index = ProfileIndex.build(ents)
+    assert len(index) == sum(len(e.profiles) for e in latest.values())
+    with mock.patch.object(index_module, "_MATERIALISE_RATIO", ratio):
+        for tender in ts:
+            assert index.candidates(tender) == by_rules(latest, tender)
+
+
+operations = st.lists(
+    st.one_of(
+        st.builds(lambda e: ("upsert", e), enterprises()),
+        st.builds(lambda i: ("remove", i), st.sampled_from(ENTERPRISE_IDS)),
+    ),
+    max_size=12,
+)
+
+
+@PROPERTY
+@given(
+    st.lists(enterprises(), max_size=4),
+    operations,
+    st.lists(tenders(), min_size=1, max_size=3),
+    st.sampled_from([1, 3, 4096]),  # compact eagerly, sometimes, or never
+)
+def test_index_agrees_with_the_rules_after_updates(
+    ents: list[Enterprise], ops: list[tuple[str, Any]], ts: list[Tender], compact_min: int
+) -> None:
+    latest = {enterprise.id: enterprise for enterprise in ents}
+    index = ProfileIndex.build(ents, compact_min=compact_min)
+    for action, subject in ops:
+        if action == "upsert":
+            index.upsert(subject)
+            latest[subject.id] = subject
+        else:
+            index.remove(subject)
+            latest.pop(subject, None)
+        assert len(index) == sum(len(e.profiles) for e in latest.values())
+        assert index.candidates(ts[0]) == by_rules(latest, ts[0])
+    for tender in ts:
+        assert index.candidates(tender) == by_rules(latest, tender)
