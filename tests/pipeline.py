@@ -86,11 +86,17 @@ async def running_pipeline(
     matcher: bool = True,
     notifier: bool = True,
     smtp_port: int | None = None,
+    matcher_refresh_seconds: float = 0.0,
 ) -> AsyncIterator[Pipeline]:
     common = namespace_settings(stack, namespace)
     matcher_service = (
         bootstrap_matcher(
-            MatcherSettings(**common, matcher_group_id=f"{namespace}-matcher"), retry=FAST_RETRY
+            MatcherSettings(
+                **common,
+                matcher_group_id=f"{namespace}-matcher",
+                matcher_refresh_seconds=matcher_refresh_seconds,
+            ),
+            retry=FAST_RETRY,
         )
         if matcher
         else None

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
+import structlog
 from faststream.kafka import KafkaBroker
 from pymongo import AsyncMongoClient
+from pymongo.errors import PyMongoError
 
 from matcher.service import Clock, TenderMatcher, utc_now
 from matcher.settings import MatcherSettings
@@ -16,6 +19,8 @@ from shared.kafka.consumer import RetryPolicy, subscribe_guarded
 from shared.kafka.topics import all_topics, ensure_topics
 from shared.mongo import Document, database, make_client
 
+log = structlog.get_logger()
+
 
 @dataclass
 class MatcherService:
@@ -24,13 +29,27 @@ class MatcherService:
     client: AsyncMongoClient[Document]
     store: MatcherStore
     matcher: TenderMatcher
+    _poller: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         await ensure_topics(self.settings.kafka_bootstrap, all_topics(self.settings.topic_prefix))
         await self.store.ensure_indexes()
+        await self.matcher.refresh(force=True)
+        self._poller = asyncio.create_task(self._poll())
         await self.broker.start()
 
+    async def _poll(self) -> None:
+        """Profile changes take effect within `matcher_refresh_seconds`, tenders or not."""
+        while True:
+            await asyncio.sleep(max(self.settings.matcher_refresh_seconds, 0.5))
+            try:
+                await self.matcher.refresh()
+            except PyMongoError as exc:
+                log.warning("catalogue_refresh_failed", error=repr(exc)[:300])
+
     async def stop(self) -> None:
+        if self._poller is not None:
+            self._poller.cancel()
         await self.broker.stop()
         await self.client.close()
 
@@ -49,7 +68,7 @@ def bootstrap(
     async def publish(match: MatchEvent) -> None:
         await publish_event(broker, matches_topic, match.key, match)
 
-    matcher = TenderMatcher(store, publish, clock)
+    matcher = TenderMatcher(store, publish, clock, settings.matcher_refresh_seconds)
     subscribe_guarded(
         broker,
         settings.topic(TENDERS_TOPIC),

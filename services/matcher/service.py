@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 import structlog
 
+from matcher.catalogue import EnterpriseCatalogue
 from matcher.decisions import plan_matches
 from matcher.store import MatcherStore
-from shared.events import MatchEvent, TenderEvent
+from shared.events import MatchEvent, TenderEvent, TenderEventKind
 
 log = structlog.get_logger()
 
@@ -26,16 +28,38 @@ class TenderMatcher:
         store: MatcherStore,
         publish: Callable[[MatchEvent], Awaitable[None]],
         clock: Clock = utc_now,
+        refresh_seconds: float = 2.0,
     ) -> None:
         self._store = store
         self._publish = publish
         self._clock = clock
+        self._refresh_seconds = refresh_seconds
+        self._polled_at = float("-inf")
+        self.catalogue = EnterpriseCatalogue()
+
+    async def refresh(self, *, force: bool = False) -> None:
+        """Bring the catalogue up to date with MongoDB, at most every `refresh_seconds`."""
+        if not force and time.monotonic() - self._polled_at < self._refresh_seconds:
+            return
+        self._polled_at = time.monotonic()
+        if self.catalogue.seen_until is None or self.catalogue.needs_full_reload():
+            enterprises, newest = await self._store.enterprises_changed_since(None)
+            self.catalogue.replace_all(enterprises, newest)
+            log.info("catalogue_loaded", enterprises=len(self.catalogue))
+            return
+        changed, newest = await self._store.enterprises_changed_since(self.catalogue.seen_until)
+        if self.catalogue.apply(changed, newest):
+            log.info("catalogue_refreshed", changed=len(changed), enterprises=len(self.catalogue))
 
     async def handle(self, event: TenderEvent) -> None:
         tender = event.tender
         structlog.contextvars.bind_contextvars(tender_uid=tender.uid, revision=tender.revision)
-        enterprises = await self._store.active_enterprises()
+        await self.refresh()
         earlier = await self._store.earlier_matches(tender.uid, tender.revision)
+        if event.kind == TenderEventKind.CANCELLED:
+            enterprises = self.catalogue.known(earlier)
+        else:
+            enterprises = self.catalogue.candidates(tender)
         matches = plan_matches(event, enterprises, earlier, self._clock())
         for match in matches:
             # Stored before published: a crash in between republishes the same event id.
@@ -44,6 +68,6 @@ class TenderMatcher:
         log.info(
             "tender_matched",
             kind=event.kind.value,
-            enterprises=len(enterprises),
+            candidates=len(enterprises),
             matches=len(matches),
         )

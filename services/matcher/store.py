@@ -26,11 +26,22 @@ class MatcherStore:
             unique=True,
             name="match_unique",
         )
-        await self._enterprises.create_index([("status", ASCENDING)], name="status")
+        await self._enterprises.create_index([("updated_at", ASCENDING)], name="updated_at")
 
-    async def active_enterprises(self) -> list[Enterprise]:
+    async def enterprises_changed_since(
+        self, since: datetime | None
+    ) -> tuple[list[Enterprise], datetime | None]:
+        """Enterprises written at or after `since` (all when None), and the newest `updated_at`.
+
+        `$gte`, not `$gt`: two writes in the same millisecond must not hide one another; seeing
+        an enterprise twice is harmless."""
+        query = {} if since is None else {"updated_at": {"$gte": since}}
         enterprises: list[Enterprise] = []
-        async for document in self._enterprises.find({"status": "active"}):
+        newest = since
+        async for document in self._enterprises.find(query):
+            stamp = document.get("updated_at")
+            if stamp is not None and (newest is None or stamp > newest):
+                newest = stamp
             try:
                 enterprises.append(Enterprise.from_document(document))
             except ValueError as exc:
@@ -38,7 +49,7 @@ class MatcherStore:
                 log.error(
                     "enterprise_unreadable", enterprise_id=document.get("_id"), error=str(exc)[:300]
                 )
-        return enterprises
+        return enterprises, newest
 
     async def earlier_matches(self, tender_uid: str, revision: int) -> dict[str, str]:
         """Enterprise id → profile id, for the matches of earlier revisions of this tender."""
