@@ -1,0 +1,185 @@
+"""Ingest throughput and latency against the real local stack (Kafka + FerretDB).
+
+Run with the stack up: `python -m benchmarks.ingest [--tenders 5000]`. Prints a Markdown table
+and writes docs/PERFORMANCE-ingest.md. Measured, never asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import uvicorn
+
+from ingest.bootstrap import bootstrap, bootstrap_runtime
+from ingest.importer import ImportSummary, NoticeImporter
+from ingest.publishers import PublisherDirectory
+from ingest.settings import IngestSettings
+from shared.mongo import database, make_client
+from vigie_stack.config import StackConfig
+
+PEPPER = "benchmark-only-pepper"
+OUT = Path(__file__).parents[1] / "docs" / "PERFORMANCE-ingest.md"
+
+
+def _release(index: int, stamp: str) -> dict[str, Any]:
+    deadline = (datetime.now(UTC) + timedelta(days=30)).isoformat()
+    return {
+        "ocid": f"ocds-bench1-{stamp}-{index}",
+        "id": f"r{index}",
+        "date": "2026-11-01T00:00:00Z",
+        "tag": ["tender"],
+        "language": "fr",
+        "initiationType": "tender",
+        "buyer": {"id": "ville-longueuil", "name": "Ville de Longueuil"},
+        "tender": {
+            "id": str(index),
+            "title": f"Entretien ménager lot {index}",
+            "description": "Entretien de bâtiments municipaux.",
+            "tenderPeriod": {"endDate": deadline},
+            "value": {"amount": 1000 + index, "currency": "CAD"},
+            "items": [{"id": "1", "classification": {"scheme": "UNSPSC", "id": "76111500"}}],
+        },
+    }
+
+
+def _tender(index: int, stamp: str) -> dict[str, Any]:
+    return {
+        "source": "longueuil",
+        "source_id": f"B-{stamp}-{index}",
+        "title": f"Déneigement {index}",
+        "language": "fr",
+        "buyer": {
+            "name": "Ville de Longueuil",
+            "id": "ville-longueuil",
+            "territories": ["CA-QC-MUN-58227"],
+        },
+        "classifications": [{"scheme": "UNSPSC", "code": "72154100"}],
+        "published_at": "2026-11-20T14:00:00Z",
+        "submission_deadline": (datetime.now(UTC) + timedelta(days=30)).isoformat(),
+        "deadline_timezone": "America/Toronto",
+    }
+
+
+async def file_import(settings: IngestSettings, count: int) -> float:
+    stamp = uuid.uuid4().hex[:8]
+    package = {
+        "publisher": {"name": "bench"},
+        "releases": [_release(i, stamp) for i in range(count)],
+    }
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "package.json"
+        path.write_text(json.dumps(package))
+        runtime = bootstrap_runtime(settings)
+        await runtime.start()
+        try:
+            began = time.perf_counter()
+            summary = await NoticeImporter(runtime.intake, "bench").run(
+                [path], ImportSummary(), on_file=lambda _: None
+            )
+            took = time.perf_counter() - began
+        finally:
+            await runtime.stop()
+    assert summary.counts["accepted"] == count, summary.counts
+    return count / took
+
+
+async def _key(settings: IngestSettings) -> str:
+    client = make_client(settings.mongodb_url)
+    try:
+        directory = PublisherDirectory(database(client, settings.mongodb_url), PEPPER)
+        await directory.ensure_indexes()
+        return (await directory.add("Longueuil", ["ville-longueuil"], ["longueuil"]))[1]
+    finally:
+        await client.close()
+
+
+async def http_figures(settings: IngestSettings, count: int) -> tuple[float, float, float]:
+    key = await _key(settings)
+    server = uvicorn.Server(
+        uvicorn.Config(bootstrap(settings), host="127.0.0.1", port=0, log_level="warning")
+    )
+    serving = asyncio.create_task(server.serve())
+    while not server.started:  # noqa: ASYNC110 - uvicorn exposes a flag, not an event
+        await asyncio.sleep(0.05)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    headers = {"Authorization": f"Bearer {key}"}
+    stamp = uuid.uuid4().hex[:8]
+    try:
+        async with httpx.AsyncClient(
+            base_url=f"http://127.0.0.1:{port}", headers=headers, timeout=60
+        ) as client:
+            latencies = []
+            for i in range(min(count, 1000)):
+                began = time.perf_counter()
+                response = await client.post("/v1/tenders", json=_tender(i, stamp + "s"))
+                latencies.append((time.perf_counter() - began) * 1000)
+                response.raise_for_status()
+            began = time.perf_counter()
+            for start in range(0, count, 500):
+                batch = [_tender(i, stamp + "b") for i in range(start, min(count, start + 500))]
+                (await client.post("/v1/tenders/batch", json={"tenders": batch})).raise_for_status()
+            batch_rate = count / (time.perf_counter() - began)
+    finally:
+        server.should_exit = True
+        await serving
+    latencies.sort()
+    p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
+    return batch_rate, statistics.median(latencies), p99
+
+
+async def main(count: int) -> None:
+    config = StackConfig.from_env()
+    namespace = f"bench{uuid.uuid4().hex[:6]}"
+    settings = IngestSettings(
+        kafka_bootstrap=config.kafka_bootstrap,
+        mongodb_url=f"{config.mongo_url.rstrip('/')}/{namespace}",
+        topic_prefix=f"{namespace}.",
+        api_key_pepper=PEPPER,
+        ingest_rate_per_second=1e6,
+        ingest_rate_burst=1_000_000,
+        ingest_max_body_bytes=50_000_000,
+        log_level="WARNING",
+    )
+    import_rate = await file_import(settings, count)
+    batch_rate, p50, p99 = await http_figures(settings, count)
+    client = make_client(settings.mongodb_url)
+    await client.drop_database(namespace)
+    await client.close()
+    table = "\n".join(
+        [
+            "| measure | result | goal |",
+            "|---|---|---|",
+            f"| file import (OCDS package of {count} releases) | {import_rate:,.0f} tenders/s "
+            "| ≥ 2,000 |",
+            f"| batch endpoint (batches of 500) | {batch_rate:,.0f} tenders/s | — |",
+            f"| single POST latency p50 | {p50:.1f} ms | — |",
+            f"| single POST latency p99 | {p99:.1f} ms | < 50 ms |",
+        ]
+    )
+    print(table)
+    OUT.write_text(
+        "# Ingest performance\n\nMeasured by `python -m benchmarks.ingest --tenders "
+        f"{count}` on {datetime.now(UTC):%Y-%m-%d}, against the local stack (Kafka 4.1.1, "
+        "FerretDB 1.24 on SQLite), 2 cores. Every accepted tender is one MongoDB read, one "
+        "conditional write, one Kafka send acknowledged by `acks=all`, one MongoDB update.\n\n"
+        f"{table}\n"
+    )
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--tenders", type=int, default=5000)
+    from shared.logging import configure_logging
+
+    configure_logging("console", "WARNING")
+    asyncio.run(main(parser.parse_args().tenders))
