@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import secrets
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,12 +28,24 @@ INGEST_URL = "http://127.0.0.1:8080"
 EXPECTED_EMAILS = 4
 
 
+def _dev_secret(config: StackConfig, name: str) -> str:
+    """A secret made once for this local stack (kept in its folder), never a built-in one."""
+    path = config.run_dir / f"dev-{name}"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
 def _service_env(config: StackConfig) -> dict[str, str]:
     return {
         "VIGIE_KAFKA_BOOTSTRAP": config.kafka_bootstrap,
         "VIGIE_MONGODB_URL": f"{config.mongo_url.rstrip('/')}/vigie",
         "VIGIE_SMTP_HOST": config.host,
         "VIGIE_SMTP_PORT": str(config.smtp_port),
+        "VIGIE_API_KEY_PEPPER": _dev_secret(config, "api-key-pepper"),
+        "VIGIE_UNSUBSCRIBE_SIGNING_KEY": _dev_secret(config, "unsubscribe-signing-key"),
     }
 
 
