@@ -116,7 +116,7 @@ async def http_figures(settings: IngestSettings, count: int) -> tuple[float, flo
     stamp = uuid.uuid4().hex[:8]
     try:
         async with httpx.AsyncClient(
-            base_url=f"http://127.0.0.1:{port}", headers=headers, timeout=60
+            base_url=f"http://127.0.0.1:{port}", headers=headers, timeout=600
         ) as client:
             latencies = []
             for i in range(min(count, 1000)):

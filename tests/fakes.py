@@ -18,8 +18,12 @@ LONGUEUIL = Publisher(
 
 
 OCP_KEY = "vk_ba9876543210_abcdefghijklmnopqrstuvwxyzABCDEF"
-OCP = Publisher("ocp", "Open Contracting sample publisher", frozenset({"GB-LAC-E09000003"}),
-                frozenset({"ocds-213czf"}))
+OCP = Publisher(
+    "ocp",
+    "Open Contracting sample publisher",
+    frozenset({"GB-LAC-E09000003"}),
+    frozenset({"ocds-213czf"}),
+)
 
 
 async def authenticate(key: str) -> Publisher | None:
