@@ -21,7 +21,7 @@ def demo_env(stack: StackEndpoints, tmp_path: Path) -> Iterator[dict[str, str]]:
     # Its own stack dir: the servers already running are used as they are, and the services
     # the demo starts are stopped here, not left to the next test.
     stack_dir = (tmp_path / "stack").resolve()
-    yield {**os.environ, "VIGIE_STACK_DIR": str(stack_dir)}
+    yield {**os.environ, "VIGIE_STACK_DIR": str(stack_dir), "COLUMNS": "200"}
     stop_services(dataclasses.replace(StackConfig.from_env(), stack_dir=stack_dir))
 
 
