@@ -34,6 +34,7 @@ Authenticate = Callable[[str], Awaitable[Publisher | None]]
 Hooks = tuple[Callable[[], Awaitable[None]], Callable[[], Awaitable[None]]]
 OPERATION_TIMEOUT_SECONDS = 10.0
 MAX_BATCH = 500
+BATCH_CONCURRENCY = 16
 UidPath = Annotated[str, Path(max_length=170, pattern=r"^[a-z][a-z0-9-]*:[^\s#]+$")]
 
 
@@ -242,12 +243,24 @@ def create_app(
 
     @app.post("/v1/tenders/batch", response_model=list[BatchItem], responses=errors)
     async def push_batch(batch: BatchIn, caller: Caller) -> list[BatchItem]:
-        """Each item is validated and published on its own; one bad item rejects only itself."""
-        results: list[BatchItem] = []
-        for index, raw in enumerate(batch.tenders):
-            for notice in _batch_notices(raw):
-                results.append(await _batch_item(index, notice, caller))
-        return results
+        """Each item is validated and published on its own; one bad item rejects only itself.
+        Items of different tenders go concurrently, those of one tender in the order sent."""
+        notices = [(i, n) for i, raw in enumerate(batch.tenders) for n in _batch_notices(raw)]
+        chains: dict[str, list[int]] = {}
+        for position, (_, notice) in enumerate(notices):
+            uid = notice.tender.uid if isinstance(notice, Parsed) else f"#{position}"
+            chains.setdefault(uid, []).append(position)
+        results: list[BatchItem | None] = [None] * len(notices)
+        gate = asyncio.Semaphore(BATCH_CONCURRENCY)
+
+        async def run(chain: list[int]) -> None:
+            async with gate:
+                for position in chain:
+                    index, notice = notices[position]
+                    results[position] = await _batch_item(index, notice, caller)
+
+        await asyncio.gather(*(run(chain) for chain in chains.values()))
+        return [item for item in results if item is not None]
 
     async def _batch_item(
         index: int, notice: Parsed | Skipped | Rejected, caller: Publisher
