@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 
+from matcher.reasons import changes_reason
 from matcher.rules import evaluate_enterprise
 from shared.enterprises import Enterprise
 from shared.events import (
@@ -43,6 +44,9 @@ def plan_matches(
         if verdict is None:
             continue
         kind = MatchKind.AMENDED if enterprise.id in earlier else MatchKind.NEW
+        reasons = list(verdict.reasons)
+        if kind == MatchKind.AMENDED and event.changed_fields:
+            reasons.insert(0, changes_reason(event.changed_fields, enterprise.language))
         match_id = match_id_for(tender.uid, tender.revision, enterprise.id)
         planned.append(
             MatchEvent(
@@ -52,7 +56,7 @@ def plan_matches(
                 enterprise_id=enterprise.id,
                 profile_id=verdict.profile_id,
                 score=verdict.score,
-                reasons=verdict.reasons,
+                reasons=reasons,
                 language=enterprise.language,
                 tender=tender,
             )

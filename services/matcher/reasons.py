@@ -36,3 +36,40 @@ def reason(key: str, language: str, /, **params: str) -> MatchReason:
     texts = _TEXTS[key]
     template = texts.get(language, texts["en"])
     return MatchReason(code=key, text=template.format(**params))
+
+
+_FIELD_NAMES: dict[str, dict[str, str]] = {
+    "fr": {
+        "submission_deadline": "date limite",
+        "estimated_value": "valeur estimée",
+        "documents_url": "documents",
+        "title": "titre",
+        "description": "description",
+        "lots": "lots",
+        "classifications": "codes",
+        "place_of_performance": "lieu",
+        "reserved_for": "réservation",
+        "status": "statut",
+    },
+    "en": {
+        "submission_deadline": "deadline",
+        "estimated_value": "estimated value",
+        "documents_url": "documents",
+        "title": "title",
+        "description": "description",
+        "lots": "lots",
+        "classifications": "codes",
+        "place_of_performance": "place",
+        "reserved_for": "reservation",
+        "status": "status",
+    },
+}
+_CHANGED = {"fr": "Modifié : {fields}", "en": "Changed: {fields}"}
+
+
+def changes_reason(changed_fields: list[str], language: str) -> MatchReason:
+    """What an amendment changed, in words: "Modifié : date limite, valeur estimée"."""
+    language = language if language in _CHANGED else "en"
+    names = _FIELD_NAMES[language]
+    fields = ", ".join(names.get(field, field.replace("_", " ")) for field in changed_fields)
+    return MatchReason(code="changed", text=_CHANGED[language].format(fields=fields))

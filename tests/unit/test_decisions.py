@@ -33,12 +33,19 @@ def test_same_tender_event_plans_the_same_event_ids() -> None:
 
 def test_amendment_is_amended_for_earlier_matches_and_new_for_others() -> None:
     before, newcomer = make_enterprise(), make_enterprise()
-    event = TenderEvent(kind=TenderEventKind.AMENDED, tender=make_tender(revision=2))
+    event = TenderEvent(
+        kind=TenderEventKind.AMENDED,
+        tender=make_tender(revision=2),
+        changed_fields=["estimated_value", "submission_deadline"],
+    )
     planned = plan_matches(event, [before, newcomer], {before.id: "p1"}, NOW)
     assert {m.enterprise_id: m.kind for m in planned} == {
         before.id: MatchKind.AMENDED,
         newcomer.id: MatchKind.NEW,
     }
+    by_id = {m.enterprise_id: m for m in planned}
+    assert by_id[before.id].reasons[0].text == "Modifié : valeur estimée, date limite"
+    assert by_id[newcomer.id].reasons[0].code != "changed"  # new to them: nothing "changed"
 
 
 def test_cancellation_reaches_only_those_matched_before() -> None:
