@@ -71,6 +71,18 @@ def _reference() -> dict[str, Territory]:
         Territory("FR-DEP-29", "Finistère", "FR-REG-53"),
         Territory("FR-COM-35238", "Rennes", "FR-DEP-35"),
         Territory("FR-COM-29019", "Brest", "FR-DEP-29"),
+        Territory("FR-DEP-22", "Côtes-d'Armor", "FR-REG-53"),
+        Territory("FR-DEP-56", "Morbihan", "FR-REG-53"),
+    ]
+    # eForms gives NUTS codes (BT-5071): in France a NUTS 3 region is a department, so each
+    # code sits inside the department it names and is found by profiles on it or above.
+    items += [
+        Territory("FRH01", "Côtes-d'Armor (NUTS 3)", "FR-DEP-22"),
+        Territory("FRH02", "Finistère (NUTS 3)", "FR-DEP-29"),
+        Territory("FRH03", "Ille-et-Vilaine (NUTS 3)", "FR-DEP-35"),
+        Territory("FRH04", "Morbihan (NUTS 3)", "FR-DEP-56"),
+        Territory("FRH0", "Bretagne (NUTS 2)", "FR-REG-53"),
+        Territory("FRH", "Ouest (NUTS 1)", "FR"),
     ]
     return {item.code: item for item in items}
 

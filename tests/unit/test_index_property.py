@@ -22,7 +22,7 @@ from shared.territories import REFERENCE
 from tests.factories import enterprise_data, make_tender
 
 SCHEMES = [scheme.value for scheme in CodeScheme]
-TERRITORIES = [*sorted(REFERENCE), "CA-ON", "CA-QC-MUN-99999", "FRH03", "FR-COM-75056"]
+TERRITORIES = [*sorted(REFERENCE), "CA-ON", "CA-QC-MUN-99999", "FRK26", "FR-COM-75056"]
 ENTERPRISE_IDS = ["e1", "e2", "e3", "e4", "e5"]
 PROFILE_IDS = ["p1", "p2", "p3"]
 

@@ -67,6 +67,8 @@ def test_lot_codes_count() -> None:
         ("CA-QC-AGG-MONTREAL", "CA-QC-MUN-58227", False),
         ("FR-COM-35238", "FR-COM-29019", False),  # Rennes does not cover Brest
         ("FR-REG-53", "FR-COM-29019", True),  # Bretagne covers Brest
+        ("FR-DEP-35", "FRH03", True),  # an eForms NUTS 3 place in Ille-et-Vilaine
+        ("FR-COM-35238", "FRH03", False),  # ...is not known to be in Rennes itself
     ],
 )
 def test_territory_hierarchy(served: str, place: str, fits: bool) -> None:
