@@ -6,13 +6,13 @@ with the enterprise id as `_id`.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time
 from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, field_validator
 
-from shared.events import CodeScheme, TerritoryCode
+from shared.events import Channel, CodeScheme, TerritoryCode
 
 
 class Strict(BaseModel):
@@ -53,12 +53,50 @@ class CodePrefix(Strict):
     prefix: Annotated[str, Field(min_length=1, max_length=20, pattern=r"^[0-9]+$")]
 
 
+class Cadence(StrEnum):
+    INSTANT = "instant"
+    DAILY = "daily"
+    WEEKLY = "weekly"
+
+
 class AlertProfile(Strict):
     id: Annotated[str, Field(min_length=1, max_length=60)]
     name: str = ""
     codes: list[CodePrefix] = []
     territories: list[TerritoryCode] = []
     include_unknown_location: bool = False
+    # None: every channel the enterprise consented to, and the enterprise's own cadence.
+    channels: list[Channel] | None = None
+    cadence: Cadence | None = None
+
+
+LocalTime = Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
+
+
+class QuietHours(Strict):
+    """Local times ("HH:MM", as BSON has no time of day) between which nothing is sent.
+
+    `start` after `end` spans midnight: 21:00–07:00 is the night.
+    """
+
+    start: LocalTime
+    end: LocalTime
+
+    def window(self) -> tuple[time, time]:
+        return time.fromisoformat(self.start), time.fromisoformat(self.end)
+
+
+class Preferences(Strict):
+    """How an enterprise wants its alerts; which channels it may get them on is its consent."""
+
+    cadence: Cadence = Cadence.INSTANT
+    digest_hour: Annotated[int, Field(ge=0, le=23)] = 8
+    # ISO weekday of the weekly digest: 1 = Monday … 7 = Sunday.
+    digest_weekday: Annotated[int, Field(ge=1, le=7)] = 1
+    quiet_hours: QuietHours | None = None
+    paused: bool = False
+    # Days before a deadline to send a closing-soon reminder; None: no reminders.
+    reminder_days: Annotated[int, Field(ge=1, le=30)] | None = None
 
 
 class EnterpriseStatus(StrEnum):
@@ -77,6 +115,7 @@ class Enterprise(Strict):
     timezone: str = "America/Toronto"
     consent: dict[str, Consent] = {}
     profiles: Annotated[list[AlertProfile], Field(min_length=1)]
+    preferences: Preferences = Preferences()
     status: EnterpriseStatus = EnterpriseStatus.ACTIVE
     updated_at: datetime | None = None
 
@@ -91,6 +130,9 @@ class Enterprise(Strict):
     def consents_to(self, channel: str) -> bool:
         consent = self.consent.get(channel)
         return consent is not None and consent.granted
+
+    def profile(self, profile_id: str) -> AlertProfile | None:
+        return next((p for p in self.profiles if p.id == profile_id), None)
 
     def to_document(self) -> dict[str, Any]:
         document = self.model_dump(mode="python", exclude={"id"})

@@ -1,22 +1,37 @@
-"""Composition root of the notifier."""
+"""Composition root of the notifier: consumer → outbox → dispatcher → channels, and the
+preference centre app that `python -m notifier` serves beside them."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import structlog
+from fastapi import FastAPI
 from faststream.kafka import KafkaBroker
 from pymongo import AsyncMongoClient
 
+from notifier.channels import ChannelSender, EmailChannel, SmsChannel
+from notifier.clock import Clock, utc_now
+from notifier.dead_letter import kafka_dead_letter
+from notifier.dispatcher import Dispatcher
+from notifier.links import LinkBuilder
 from notifier.mailer import SmtpMailer
+from notifier.preference_store import PreferenceStore
 from notifier.render import Sender
-from notifier.service import Notifier
+from notifier.service import Deliverer, DeliveryRetry, Notifier
 from notifier.settings import NotifierSettings
+from notifier.signing import LinkSigner
+from notifier.sms_provider import SmsProvider, TwilioSms
 from notifier.store import DeliveryStore
-from shared.events import DELIVERIES_TOPIC, MATCHES_TOPIC, DeliveryEvent, MatchEvent
+from notifier.throttle import TokenBucket
+from notifier.web import create_app
+from shared.events import DELIVERIES_TOPIC, MATCHES_TOPIC, Channel, DeliveryEvent, MatchEvent
 from shared.kafka.broker import make_broker, publish_event
 from shared.kafka.consumer import RetryPolicy, subscribe_guarded
 from shared.kafka.topics import all_topics, ensure_topics
 from shared.mongo import Document, database, make_client
+
+log = structlog.get_logger()
 
 
 @dataclass
@@ -25,33 +40,38 @@ class NotifierService:
     broker: KafkaBroker
     client: AsyncMongoClient[Document]
     store: DeliveryStore
+    preferences: PreferenceStore
     mailer: SmtpMailer
+    sms: SmsProvider | None
+    dispatcher: Dispatcher
+    # The preference centre; `python -m notifier` serves it (see `http_server`).
+    app: FastAPI
 
     async def start(self) -> None:
         await ensure_topics(self.settings.kafka_bootstrap, all_topics(self.settings.topic_prefix))
         await self.store.ensure_indexes()
+        await self.preferences.ensure_indexes()
         await self.broker.start()
+        self.dispatcher.start()
 
     async def stop(self) -> None:
+        # Intake first, then the sends in flight, so every outcome is recorded and published.
+        await self.dispatcher.stop()
         await self.broker.stop()
         await self.mailer.close()
+        if self.sms is not None:
+            await self.sms.close()
         await self.client.close()
 
 
-def bootstrap(
-    settings: NotifierSettings | None = None, retry: RetryPolicy | None = None
-) -> NotifierService:
-    settings = settings or NotifierSettings()
-    broker = make_broker(settings, client_id="vigie-notifier")
-    client = make_client(settings.mongodb_url)
-    store = DeliveryStore(database(client, settings.mongodb_url))
+def _mailer(settings: NotifierSettings) -> SmtpMailer:
     sender = Sender(
         settings.sender_name,
         settings.sender_address,
         settings.sender_postal_address,
         settings.sender_contact,
     )
-    mailer = SmtpMailer(
+    return SmtpMailer(
         settings.smtp_host,
         settings.smtp_port,
         sender,
@@ -59,19 +79,91 @@ def bootstrap(
         password=settings.smtp_password,
         starttls=settings.smtp_starttls,
         timeout=settings.smtp_timeout_seconds,
+        connections=settings.smtp_connections,
+        throttle=TokenBucket(settings.smtp_rate_per_second, settings.smtp_rate_burst),
     )
+
+
+def _sms(settings: NotifierSettings) -> SmsProvider | None:
+    token = settings.sms_auth_token.get_secret_value() if settings.sms_auth_token else ""
+    if not (settings.sms_account_sid and token and settings.sms_from):
+        return None
+    return TwilioSms(
+        settings.sms_provider_url,
+        settings.sms_account_sid,
+        token,
+        settings.sms_from,
+        timeout=settings.sms_timeout_seconds,
+        throttle=TokenBucket(settings.sms_rate_per_second, settings.sms_rate_burst),
+    )
+
+
+def _delivery_retry(settings: NotifierSettings) -> DeliveryRetry:
+    return DeliveryRetry(
+        attempts=settings.delivery_max_attempts,
+        backoff=RetryPolicy(
+            base_seconds=settings.delivery_retry_base_seconds,
+            cap_seconds=settings.delivery_retry_cap_seconds,
+        ),
+        lease_seconds=settings.delivery_lease_seconds,
+    )
+
+
+def bootstrap(
+    settings: NotifierSettings | None = None,
+    retry: RetryPolicy | None = None,
+    clock: Clock = utc_now,
+) -> NotifierService:
+    """`retry` governs the consumer's own retries (MongoDB hiccups), not message delivery."""
+    settings = settings or NotifierSettings()
+    signer = LinkSigner(settings.signing_key())
+    if not settings.public_base_url.startswith("https://"):
+        # RFC 8058 wants an https one-click URL; plain http is for a machine's own stack.
+        log.warning("public_base_url_not_https", url=settings.public_base_url)
+    broker = make_broker(settings, client_id="vigie-notifier")
+    client = make_client(settings.mongodb_url)
+    db = database(client, settings.mongodb_url)
+    store = DeliveryStore(db)
+    preferences = PreferenceStore(db)
+    mailer = _mailer(settings)
+    links = LinkBuilder(signer, settings.public_base_url, settings.unsubscribe_mailbox)
+    channels: dict[Channel, ChannelSender] = {
+        Channel.EMAIL: EmailChannel(mailer, mailer.sender, links),
+    }
+    sms = _sms(settings)
+    if sms is not None:
+        channels[Channel.SMS] = SmsChannel(sms, links)
     deliveries_topic = settings.topic(DELIVERIES_TOPIC)
+    matches_topic = settings.topic(MATCHES_TOPIC)
 
     async def publish(event: DeliveryEvent) -> None:
         await publish_event(broker, deliveries_topic, event.key, event)
 
-    notifier = Notifier(store, mailer, sender, publish)
+    deliverer = Deliverer(
+        store,
+        channels,
+        publish,
+        kafka_dead_letter(broker, matches_topic),
+        clock,
+        _delivery_retry(settings),
+    )
+    dispatcher = Dispatcher(
+        store.due,
+        deliverer.attempt,
+        clock,
+        concurrency=settings.delivery_concurrency,
+        poll_seconds=settings.delivery_poll_seconds,
+    )
+    notifier = Notifier(store, channels, publish, deliverer, dispatcher, clock)
     subscribe_guarded(
         broker,
-        settings.topic(MATCHES_TOPIC),
+        matches_topic,
         settings.notifier_group_id,
         MatchEvent.model_validate_json,
         notifier.handle,
         retry,
     )
-    return NotifierService(settings, broker, client, store, mailer)
+    app = create_app(preferences, signer, clock)
+    return NotifierService(
+        settings, broker, client, store, preferences, mailer, sms, dispatcher, app
+    )

@@ -1,31 +1,36 @@
-"""Rendering an alert email in the enterprise's language. Pure: no I/O beyond its templates."""
+"""Rendering an alert email in the enterprise's language. Pure: no I/O beyond its templates.
+
+Every email has a plain-text and an HTML part from the same data, the CASL sender block and
+the enterprise's own preference and unsubscribe links.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
-
+from notifier.links import Links
+from notifier.sms_text import fit
+from notifier.templating import TEMPLATES
 from shared.events import MatchEvent, MatchKind, Money
 
-_ENV = Environment(
-    loader=PackageLoader("notifier", "templates"),
-    undefined=StrictUndefined,
-    autoescape=False,  # noqa: S701 - plain-text templates; the HTML part escapes on its own
-    keep_trailing_newline=True,
-)
+LANGUAGES = ("fr", "en")
 
 _SUBJECT = {
     "fr": {
         "new": "{title} — date limite {deadline}",
         "amended": "Modifié : {title} — date limite {deadline}",
         "cancelled": "Annulé : {title}",
+        "reminder": "Rappel : {title} — date limite {deadline}",
+        "digest": "Vigie : {count} appel(s) d'offres pour vous",
     },
     "en": {
         "new": "{title} — deadline {deadline}",
         "amended": "Amended: {title} — deadline {deadline}",
         "cancelled": "Cancelled: {title}",
+        "reminder": "Reminder: {title} — deadline {deadline}",
+        "digest": "Vigie: {count} call(s) for tenders for you",
     },
 }
 _RESERVED = {
@@ -54,6 +59,12 @@ class Sender:
 class RenderedEmail:
     subject: str
     text: str
+    html: str
+    links: Links | None
+
+
+def language_of(language: str) -> str:
+    return language if language in LANGUAGES else "en"
 
 
 def format_deadline(match: MatchEvent, timezone: str, language: str) -> str:
@@ -72,19 +83,76 @@ def format_money(money: Money | None, language: str) -> str:
     return f"{money.currency} {whole}"
 
 
-def render_alert(match: MatchEvent, timezone: str, sender: Sender) -> RenderedEmail:
-    language = match.language if match.language in _SUBJECT else "en"
-    deadline = format_deadline(match, timezone, language)
-    kind = MatchKind(match.kind).value
-    subject = _SUBJECT[language][kind].format(title=match.tender.title, deadline=deadline)
-    reserved = ", ".join(_RESERVED[language][str(item)] for item in match.tender.reserved_for)
-    text = _ENV.get_template(f"alert.{language}.txt.j2").render(
-        kind=kind,
-        tender=match.tender,
-        deadline=deadline,
-        reasons=match.reasons,
-        value=format_money(match.tender.estimated_value, language),
-        reserved=reserved,
-        sender=sender,
+def alert_context(match: MatchEvent, timezone: str, language: str) -> dict[str, Any]:
+    """What both parts of an alert show, already formatted for the language."""
+    return {
+        "kind": MatchKind(match.kind).value,
+        "tender": match.tender,
+        "deadline": format_deadline(match, timezone, language),
+        "reasons": match.reasons,
+        "value": format_money(match.tender.estimated_value, language),
+        "reserved": ", ".join(_RESERVED[language][str(r)] for r in match.tender.reserved_for),
+    }
+
+
+def render_alert(
+    match: MatchEvent,
+    timezone: str,
+    sender: Sender,
+    links: Links | None = None,
+    *,
+    reminder: bool = False,
+) -> RenderedEmail:
+    """`links` is None only for previews: the notifier always sends its signed links."""
+    language = language_of(match.language)
+    context = alert_context(match, timezone, language)
+    if reminder:
+        context["kind"] = "reminder"
+    subject = _SUBJECT[language][context["kind"]].format(
+        title=match.tender.title, deadline=context["deadline"]
     )
-    return RenderedEmail(subject=subject, text=text)
+    return render_email("alert", language, subject, sender, links, context)
+
+
+def render_digest(
+    matches: list[MatchEvent], language: str, timezone: str, sender: Sender, links: Links
+) -> RenderedEmail:
+    """One email listing every match since the last digest, soonest deadline first."""
+    language = language_of(language)
+    ordered = sorted(matches, key=lambda m: m.tender.submission_deadline)
+    items = [alert_context(match, timezone, language) for match in ordered]
+    subject = _SUBJECT[language]["digest"].format(count=len(items))
+    return render_email("digest", language, subject, sender, links, {"items": items})
+
+
+def render_email(
+    template: str,
+    language: str,
+    subject: str,
+    sender: Sender,
+    links: Links | None,
+    context: dict[str, Any],
+) -> RenderedEmail:
+    """Both parts of one email from `{template}.{language}.{txt,html}.j2`."""
+    full = {**context, "sender": sender, "links": links, "subject": subject, "lang": language}
+    text = TEMPLATES.get_template(f"{template}.{language}.txt.j2").render(full)
+    html = TEMPLATES.get_template(f"{template}.{language}.html.j2").render(full)
+    return RenderedEmail(subject=subject, text=text, html=html, links=links)
+
+
+def render_sms(match: MatchEvent, timezone: str, link: str, *, reminder: bool = False) -> str:
+    """Title, deadline and a link, in at most two segments: the title gives way if need be."""
+    language = language_of(match.language)
+    template = TEMPLATES.get_template(f"sms.{language}.txt.j2")
+    deadline = format_deadline(match, timezone, language)
+    kind = "reminder" if reminder else MatchKind(match.kind).value
+
+    def build(title: str) -> str:
+        return template.render(kind=kind, title=title, deadline=deadline, link=link).strip()
+
+    return fit(build, match.tender.title)
+
+
+def render_sms_digest(count: int, language: str, link: str) -> str:
+    template = TEMPLATES.get_template(f"sms_digest.{language_of(language)}.txt.j2")
+    return template.render(count=count, link=link).strip()

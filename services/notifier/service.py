@@ -1,45 +1,103 @@
-"""The notifier's use case: a match in, at most one email per idempotency key out.
+"""The notifier's use cases: a match in, at most one message per channel and idempotency key out.
 
-The intent is recorded before sending and marked after; a redelivered match whose delivery is
-already settled sends nothing. A crash between sending and marking leaves it `pending`, and the
-next attempt sends again (at-least-once; the Message-ID lets mail clients fold the duplicate).
+`Notifier.handle` (the Kafka consumer) only records intents in the outbox — an alert per
+(match, revision, channel), or an item held for the enterprise's next digest, and a closing-soon
+reminder — and wakes the dispatcher; once that is durable the offset may be committed.
+`Deliverer.attempt` (run by the dispatcher) leases one outbox document, decides from the
+enterprise's consent and preferences *at send time* (an unsubscribe is honoured at once), defers
+it past quiet hours, sends, and records the outcome: sent, suppressed, retried later with capped
+exponential backoff and jitter, or failed and dead-lettered. A redelivered match finds its key
+recorded and sends nothing.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from functools import partial
 
 import structlog
 
-from notifier.mailer import PermanentDeliveryError, SmtpMailer
-from notifier.render import Sender, render_alert
+from notifier.channels import ChannelSender
+from notifier.clock import Clock
+from notifier.dead_letter import DeadLetter, source_of_current_record
+from notifier.dispatcher import Dispatcher
+from notifier.mailer import PermanentDeliveryError, TransientDeliveryError
+from notifier.policy import may_send, profile_channels
+from notifier.schedule import cadence_for, is_urgent, next_digest_at, quiet_until
 from notifier.store import DeliveryStore
-from shared.events import Channel, DeliveryEvent, DeliveryStatus, MatchEvent
-from shared.kafka.consumer import PermanentError
-from shared.logging import mask_email
+from shared.enterprises import Cadence, Enterprise
+from shared.events import Channel, DeliveryEvent, DeliveryStatus, MatchEvent, MatchKind
+from shared.kafka.consumer import PermanentError, RetryPolicy
+from shared.mongo import Document
 
 log = structlog.get_logger()
 _EVENT_NAMESPACE = uuid.UUID("0f8a3c0e-5d0b-4c3e-a0a4-8e4e1d2f7b61")
-_SETTLED = {"sent", "suppressed", "failed"}
+
+Publish = Callable[[DeliveryEvent], Awaitable[None]]
 
 
 def delivery_key(match: MatchEvent, channel: Channel) -> str:
     return f"{match.match_id}#{match.kind}#{channel}"
 
 
+def digest_key(enterprise_id: str, channel: Channel, at: datetime) -> str:
+    return f"digest#{enterprise_id}#{channel}#{at:%Y%m%dT%H%M}Z"
+
+
+def reminder_key(tender_uid: str, enterprise_id: str, channel: Channel) -> str:
+    return f"reminder#{tender_uid}#{enterprise_id}#{channel}"
+
+
+def delivery_event(item: Document, status: DeliveryStatus, detail: str) -> DeliveryEvent:
+    """The outcome of one alert-like outbox document; the event id folds repeats."""
+    key = str(item["_id"])
+    return DeliveryEvent(
+        event_id=uuid.uuid5(_EVENT_NAMESPACE, f"{key}|{status}"),
+        status=status,
+        channel=Channel(item["channel"]),
+        idempotency_key=key,
+        match_id=str(item["match_id"]),
+        enterprise_id=str(item["enterprise_id"]),
+        tender_uid=str(item["tender_uid"]),
+        revision=int(item["revision"]),
+        detail=detail,
+    )
+
+
+def _details(match: MatchEvent, channel: Channel, kind: str = "alert") -> Document:
+    return {
+        "type": kind,
+        "match_id": match.match_id,
+        "enterprise_id": match.enterprise_id,
+        "profile_id": match.profile_id,
+        "tender_uid": match.tender.uid,
+        "revision": match.tender.revision,
+        "channel": channel.value,
+        "kind": match.kind.value,
+        "match": match.model_dump_json(),
+        "source": source_of_current_record(),
+    }
+
+
 class Notifier:
     def __init__(
         self,
         store: DeliveryStore,
-        mailer: SmtpMailer,
-        sender: Sender,
-        publish: Callable[[DeliveryEvent], Awaitable[None]],
+        channels: Mapping[Channel, ChannelSender],
+        publish: Publish,
+        deliverer: Deliverer,
+        dispatcher: Dispatcher,
+        clock: Clock,
     ) -> None:
         self._store = store
-        self._mailer = mailer
-        self._sender = sender
+        self._channels = channels
         self._publish = publish
+        self._deliverer = deliverer
+        self._dispatcher = dispatcher
+        self._clock = clock
 
     async def handle(self, match: MatchEvent) -> None:
         structlog.contextvars.bind_contextvars(
@@ -48,46 +106,259 @@ class Notifier:
         enterprise = await self._store.enterprise(match.enterprise_id)
         if enterprise is None:
             raise PermanentError(f"enterprise {match.enterprise_id!r} does not exist")
-        key = delivery_key(match, Channel.EMAIL)
-        address = enterprise.contacts.email
-        details = {
-            "match_id": match.match_id,
-            "enterprise_id": match.enterprise_id,
-            "tender_uid": match.tender.uid,
-            "revision": match.tender.revision,
-            "channel": Channel.EMAIL.value,
-            "kind": match.kind.value,
-        }
-        previous = await self._store.claim(key, details)
-        if previous in _SETTLED:
-            log.info("delivery_already_settled", status=previous)
-            return
-        if address is None or not enterprise.consents_to("email"):
-            await self._settle(match, key, DeliveryStatus.SUPPRESSED, "no email consent or address")
-            return
-        email = render_alert(match, enterprise.timezone, self._sender)
-        try:
-            await self._mailer.send(str(address), email, message_id=key.replace("#", "."))
-        except PermanentDeliveryError as exc:
-            await self._settle(match, key, DeliveryStatus.FAILED, str(exc))
-            raise PermanentError(str(exc)) from exc
-        await self._settle(match, key, DeliveryStatus.SENT, "")
-        log.info("email_sent", to=mask_email(str(address)), kind=match.kind.value)
+        now = self._clock()
+        channels = self._wanted(enterprise, match.profile_id)
+        for channel in channels:
+            await self._record(enterprise, match, channel, now)
+        await self._plan_reminders(enterprise, match, channels, now)
 
-    async def _settle(
-        self, match: MatchEvent, key: str, status: DeliveryStatus, detail: str
+    def _wanted(self, enterprise: Enterprise, profile_id: str) -> list[Channel]:
+        """The profile's channels the enterprise consented to; email alone when none is, so the
+        suppression is on record. Consent is checked again at send time."""
+        usable = profile_channels(enterprise, profile_id)
+        wanted = [c for c in self._channels if c in usable and enterprise.consents_to(c.value)]
+        return wanted or [Channel.EMAIL]
+
+    async def _record(
+        self, enterprise: Enterprise, match: MatchEvent, channel: Channel, now: datetime
     ) -> None:
-        await self._store.mark(key, status.value, detail)
-        await self._publish(
-            DeliveryEvent(
-                event_id=uuid.uuid5(_EVENT_NAMESPACE, f"{key}|{status}"),
-                status=status,
-                channel=Channel.EMAIL,
-                idempotency_key=key,
-                match_id=match.match_id,
-                enterprise_id=match.enterprise_id,
-                tender_uid=match.tender.uid,
-                revision=match.tender.revision,
-                detail=detail,
+        key = delivery_key(match, channel)
+        details = _details(match, channel)
+        cadence = cadence_for(enterprise, match.profile_id)
+        if cadence == Cadence.INSTANT or is_urgent(match, now):
+            leased = await self._deliverer.claim_leased(key, details, now)
+            if leased is not None:
+                await self._dispatcher.submit(key, partial(self._deliverer.deliver, leased))
+            recorded = leased is not None
+        else:
+            recorded = await self._hold(enterprise, key, details, channel, cadence, now)
+        if not recorded:
+            await self._already_recorded(key, now)
+
+    async def _already_recorded(self, key: str, now: datetime) -> None:
+        """A redelivered or replayed match. Settled or pending: nothing to do. Failed: an
+        operator replayed it from the dead-letter topic (`vigie dlq replay`), after fixing the
+        cause, so it is tried afresh."""
+        status = await self._store.status(key)
+        if status != "failed":
+            log.info("delivery_already_recorded", key=key, status=status)
+            return
+        await self._store.reschedule(key, now, now, attempts=0, detail="replayed")
+        self._dispatcher.wake()
+        log.info("delivery_replayed", key=key)
+
+    async def _hold(
+        self,
+        enterprise: Enterprise,
+        key: str,
+        details: Document,
+        channel: Channel,
+        cadence: Cadence,
+        now: datetime,
+    ) -> bool:
+        """Hold the alert for the next digest of its channel, creating that digest if need be."""
+        at = next_digest_at(enterprise.preferences, cadence, enterprise.timezone, now)
+        digest = digest_key(enterprise.id, channel, at)
+        digest_details = {"type": "digest", "enterprise_id": enterprise.id, "channel": channel}
+        await self._store.ensure_digest(digest, {**digest_details, "updated_at": now}, at, now)
+        held = {**details, "digest_key": digest}
+        recorded = await self._store.claim(key, held, at, now, status="held")
+        if recorded:
+            detail = f"{cadence.value} digest at {at.isoformat()}"
+            await self._publish(
+                delivery_event({"_id": key, **held}, DeliveryStatus.DEFERRED, detail)
             )
+        return recorded
+
+    async def _plan_reminders(
+        self, enterprise: Enterprise, match: MatchEvent, channels: list[Channel], now: datetime
+    ) -> None:
+        uid = match.tender.uid
+        if match.kind == MatchKind.CANCELLED:
+            await self._store.cancel_reminders(uid, enterprise.id, now, "tender cancelled")
+            return
+        days = enterprise.preferences.reminder_days
+        if days is None:
+            return
+        due = match.tender.submission_deadline - timedelta(days=days)
+        if due <= now:
+            # This alert comes that late (or an amendment brought the deadline that close):
+            # a reminder would only repeat it.
+            await self._store.cancel_reminders(uid, enterprise.id, now, "deadline too close")
+            return
+        for channel in channels:
+            key = reminder_key(uid, enterprise.id, channel)
+            await self._store.schedule_reminder(key, _details(match, channel, "reminder"), due, now)
+
+
+@dataclass(frozen=True)
+class DeliveryRetry:
+    """Retries of a transient failure: `attempts` in all, then the message is failed."""
+
+    attempts: int = 8
+    backoff: RetryPolicy = field(
+        default_factory=lambda: RetryPolicy(base_seconds=5.0, cap_seconds=900.0)
+    )
+    lease_seconds: float = 120.0
+
+
+class Deliverer:
+    def __init__(
+        self,
+        store: DeliveryStore,
+        channels: Mapping[Channel, ChannelSender],
+        publish: Publish,
+        dead_letter: DeadLetter,
+        clock: Clock,
+        retry: DeliveryRetry | None = None,
+    ) -> None:
+        self._store = store
+        self._channels = channels
+        self._publish = publish
+        self._dead_letter = dead_letter
+        self._clock = clock
+        self._retry = retry or DeliveryRetry()
+
+    async def claim_leased(self, key: str, details: Document, now: datetime) -> Document | None:
+        return await self._store.claim_leased(key, details, now, self._retry.lease_seconds)
+
+    async def attempt(self, key: str) -> None:
+        delivery = await self._store.lease(key, self._clock(), self._retry.lease_seconds)
+        if delivery is None:
+            return  # not due, settled, or another sender holds it
+        await self.deliver(delivery)
+
+    async def deliver(self, delivery: Document) -> None:
+        """Send one delivery this sender holds the lease of, and record the outcome."""
+        key = str(delivery["_id"])
+        structlog.contextvars.bind_contextvars(
+            delivery_key=key, enterprise_id=delivery["enterprise_id"]
         )
+        try:
+            await self._deliver(delivery)
+        finally:
+            structlog.contextvars.unbind_contextvars("delivery_key", "enterprise_id")
+
+    async def _deliver(self, delivery: Document) -> None:
+        enterprise = await self._store.enterprise(str(delivery["enterprise_id"]))
+        if enterprise is None:
+            await self._settle(delivery, DeliveryStatus.SUPPRESSED, "enterprise removed")
+            return
+        channel = self._channels.get(Channel(delivery["channel"]))
+        if channel is None:
+            await self._settle(delivery, DeliveryStatus.SUPPRESSED, "channel not configured")
+            return
+        contact = channel.contact(enterprise)
+        verdict = may_send(enterprise, channel.channel, delivery.get("profile_id"), contact)
+        if not verdict.send:
+            await self._settle(delivery, DeliveryStatus.SUPPRESSED, verdict.reason)
+            return
+        if await self._deferred_by_quiet_hours(delivery, enterprise):
+            return
+        if delivery.get("type") == "digest":
+            await self._send_digest(delivery, channel, enterprise)
+        else:
+            await self._send_alert(delivery, channel, enterprise)
+
+    async def _deferred_by_quiet_hours(self, delivery: Document, enterprise: Enterprise) -> bool:
+        now = self._clock()
+        if "match" in delivery and is_urgent(
+            MatchEvent.model_validate_json(delivery["match"]), now
+        ):
+            return False
+        prefs = enterprise.preferences
+        until = quiet_until(prefs.quiet_hours, enterprise.timezone, now)
+        if until is None:
+            return False
+        attempts = int(delivery["attempts"]) - 1  # a deferral is not a failed attempt
+        await self._store.reschedule(str(delivery["_id"]), until, now, attempts=attempts)
+        if delivery.get("type") != "digest":
+            detail = f"quiet hours until {until.isoformat()}"
+            await self._publish(delivery_event(delivery, DeliveryStatus.DEFERRED, detail))
+        log.info("delivery_deferred", until=until.isoformat())
+        return True
+
+    async def _send_alert(
+        self, delivery: Document, channel: ChannelSender, enterprise: Enterprise
+    ) -> None:
+        match = MatchEvent.model_validate_json(delivery["match"])
+        reminder = delivery.get("type") == "reminder"
+        if reminder:
+            blocker = self._reminder_blocker(enterprise, match)
+            if blocker:
+                await self._settle(delivery, DeliveryStatus.SUPPRESSED, blocker)
+                return
+        key = str(delivery["_id"])
+        sent = await self._try(
+            delivery, lambda: channel.send_alert(enterprise, match, key, reminder=reminder)
+        )
+        if sent:
+            await self._settle(delivery, DeliveryStatus.SENT, "")
+            log.info("message_sent", channel=channel.channel.value, type=delivery.get("type"))
+
+    def _reminder_blocker(self, enterprise: Enterprise, match: MatchEvent) -> str:
+        if enterprise.preferences.reminder_days is None:
+            return "reminders turned off"
+        if match.tender.submission_deadline <= self._clock():
+            return "tender closed"
+        return ""
+
+    async def _send_digest(
+        self, delivery: Document, channel: ChannelSender, enterprise: Enterprise
+    ) -> None:
+        key, now = str(delivery["_id"]), self._clock()
+        items = await self._store.held_items(key)
+        usable = [
+            i for i in items if channel.channel in profile_channels(enterprise, i["profile_id"])
+        ]
+        left_out = [str(i["_id"]) for i in items if i not in usable]
+        await self._store.settle_items(left_out, "suppressed", now, "profile does not use it")
+        if not usable:
+            await self._store.mark(key, "suppressed", now, "nothing to send")
+            return
+        matches = [MatchEvent.model_validate_json(item["match"]) for item in usable]
+        delivery = {**delivery, "items": [str(item["_id"]) for item in usable]}
+        if await self._try(delivery, lambda: channel.send_digest(enterprise, matches, key)):
+            await self._store.settle_items(delivery["items"], "sent", now, f"in {key}")
+            await self._store.mark(key, "sent", now)
+            for item in usable:
+                await self._publish(delivery_event(item, DeliveryStatus.SENT, f"in {key}"))
+            log.info("digest_sent", channel=channel.channel.value, items=len(usable))
+
+    async def _try(self, delivery: Document, send: Callable[[], Awaitable[None]]) -> bool:
+        """Send once; on failure, schedule the retry or fail for good. True if it went out."""
+        try:
+            await send()
+        except TransientDeliveryError as exc:
+            await self._retry_later(delivery, str(exc))
+            return False
+        except PermanentDeliveryError as exc:
+            await self._fail(delivery, str(exc))
+            return False
+        return True
+
+    async def _retry_later(self, delivery: Document, error: str) -> None:
+        attempts = int(delivery["attempts"])
+        if attempts >= self._retry.attempts:
+            await self._fail(delivery, f"failed {attempts} times, last: {error}")
+            return
+        delay = self._retry.backoff.delay(attempts)
+        now = self._clock()
+        due = now + timedelta(seconds=delay)
+        await self._store.reschedule(str(delivery["_id"]), due, now, last_error=error)
+        log.warning("delivery_retry", attempt=attempts, error=error[:300], delay_s=round(delay, 3))
+
+    async def _fail(self, delivery: Document, error: str) -> None:
+        await self._settle(delivery, DeliveryStatus.FAILED, error)
+        await self._dead_letter(delivery, error)
+
+    async def _settle(self, delivery: Document, status: DeliveryStatus, detail: str) -> None:
+        key, now = str(delivery["_id"]), self._clock()
+        await self._store.mark(key, status.value, now, detail)
+        if delivery.get("type") != "digest":
+            await self._publish(delivery_event(delivery, status, detail))
+            return
+        items = delivery.get("items") or [str(i["_id"]) for i in await self._store.held_items(key)]
+        for item in await self._store.items(items):
+            await self._publish(delivery_event(item, status, detail))
+        await self._store.settle_items(items, status.value, now, detail)

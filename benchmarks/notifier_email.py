@@ -1,0 +1,289 @@
+"""Notifier throughput: emails per second over SMTP, and the daily digests of 10,000 enterprises.
+
+Run with the stack up: `python -m benchmarks.notifier_email [--emails 3000] [--digests 10000]
+[--pipeline 1000]`. Prints a Markdown table and writes docs/PERFORMANCE-notifier.md. Measured,
+never asserted.
+
+The receiving server is an aiosmtpd `Sink` (accepts and discards) in its own process, so the
+figures are the notifier's and not the disk of the shared mail sink; `--smtp HOST:PORT` targets
+another server. Three measures:
+
+1. `SmtpMailer` alone: rendered alert emails (text + HTML, unsubscribe headers) over 1, 4 and 8
+   reused connections.
+2. Daily digests of N enterprises (3 tenders each): rendered from the templates and sent.
+3. The whole notifier: match events on Kafka → outbox in FerretDB → dispatcher → SMTP, until every
+   delivery is recorded as sent and published to `vigie.deliveries.v1`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from aiokafka import AIOKafkaProducer
+
+from notifier.bootstrap import bootstrap
+from notifier.links import LinkBuilder
+from notifier.mailer import SmtpMailer
+from notifier.render import Sender, render_alert, render_digest
+from notifier.settings import NotifierSettings
+from notifier.signing import LinkSigner
+from shared.enterprises import Enterprise
+from shared.events import MATCHES_TOPIC, MatchEvent, MatchReason, Tender, match_id_for
+from shared.mongo import make_client
+from vigie_stack.config import StackConfig
+
+OUT = Path(__file__).parents[1] / "docs" / "PERFORMANCE-notifier.md"
+SENDER = Sender(
+    "Vigie", "alertes@vigie.example", "300 rue Saint-Charles Ouest, Longueuil", "aide@vigie.example"
+)
+LINKS = LinkBuilder(
+    LinkSigner("benchmark-only-signing-key"), "https://vigie.example", "d@vigie.example"
+)
+DEADLINE = datetime.now(UTC) + timedelta(days=30)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def sink_server() -> Iterator[tuple[str, int]]:
+    """aiosmtpd's discarding server in a child process, until the benchmark ends."""
+    port = _free_port()
+    process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+        [
+            sys.executable,
+            "-m",
+            "aiosmtpd",
+            "-n",
+            "-l",
+            f"127.0.0.1:{port}",
+            "-c",
+            "aiosmtpd.handlers.Sink",
+        ],
+    )
+    try:
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.05)
+        yield "127.0.0.1", port
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+def _match(index: int, enterprise_id: str, language: str = "fr") -> MatchEvent:
+    tender = Tender(
+        source="bench",
+        source_id=f"AO-{index}",
+        title=f"Entretien ménager des bâtiments, lot {index}",
+        language="fr",
+        buyer={"name": "Ville de Longueuil", "id": "ville-longueuil"},
+        classifications=[{"scheme": "UNSPSC", "code": "76111500"}],
+        estimated_value={"amount": "150000.00", "currency": "CAD"},
+        reserved_for=["social_economy"],
+        published_at=datetime.now(UTC),
+        submission_deadline=DEADLINE,
+        deadline_timezone="America/Toronto",
+        documents_url="https://seao.example/avis/1",
+    )
+    return MatchEvent(
+        kind="new",
+        match_id=match_id_for(tender.uid, 1, enterprise_id),
+        enterprise_id=enterprise_id,
+        profile_id="p1",
+        score=1.0,
+        language=language,
+        tender=tender,
+        reasons=[
+            MatchReason(code="code", text="UNSPSC 76111500 fait partie de votre profil 7611"),
+            MatchReason(code="territory", text="Longueuil est dans votre zone de service"),
+        ],
+    )
+
+
+async def _run_all(count: int, concurrency: int, job: Callable[[int], Awaitable[None]]) -> float:
+    """Seconds taken by `count` jobs run `concurrency` at a time."""
+    queue: asyncio.Queue[int] = asyncio.Queue()
+    for index in range(count):
+        queue.put_nowait(index)
+
+    async def worker() -> None:
+        while not queue.empty():
+            await job(queue.get_nowait())
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return time.perf_counter() - started
+
+
+async def smtp_rate(host: str, port: int, count: int, connections: int) -> float:
+    mailer = SmtpMailer(host, port, SENDER, connections=connections)
+    email = render_alert(
+        _match(0, "ent-0"), "America/Toronto", SENDER, LINKS.for_enterprise("ent-0", "fr")
+    )
+
+    async def send(index: int) -> None:
+        await mailer.send(f"bench-{index}@example.org", email, f"bench-{uuid.uuid4().hex}")
+
+    try:
+        seconds = await _run_all(count, connections, send)
+    finally:
+        await mailer.close()
+    return count / seconds
+
+
+async def digests(host: str, port: int, enterprises: int) -> tuple[float, float]:
+    """Seconds to render the digests alone, and to render and send them (8 connections)."""
+    matches = [_match(i, "ent", "fr") for i in range(3)]
+    started = time.perf_counter()
+    for index in range(enterprises):
+        render_digest(
+            matches, "fr", "America/Toronto", SENDER, LINKS.for_enterprise(f"e{index}", "fr")
+        )
+    render_only = time.perf_counter() - started
+    mailer = SmtpMailer(host, port, SENDER, connections=8)
+
+    async def build_and_send(index: int) -> None:
+        email = render_digest(
+            matches, "fr", "America/Toronto", SENDER, LINKS.for_enterprise(f"e{index}", "fr")
+        )
+        await mailer.send(f"digest-{index}@example.org", email, f"digest-{uuid.uuid4().hex}")
+
+    try:
+        total = await _run_all(enterprises, 8, build_and_send)
+    finally:
+        await mailer.close()
+    return render_only, total
+
+
+async def pipeline_rate(host: str, port: int, count: int) -> float:
+    """Emails per second through the whole notifier, Kafka and FerretDB included."""
+    config = StackConfig.from_env()
+    namespace = f"bench{uuid.uuid4().hex[:8]}"
+    url = f"{config.mongo_url.rstrip('/')}/{namespace}"
+    settings = NotifierSettings(
+        kafka_bootstrap=config.kafka_bootstrap,
+        mongodb_url=url,
+        topic_prefix=f"{namespace}.",
+        notifier_group_id=f"{namespace}-notifier",
+        smtp_host=host,
+        smtp_port=port,
+        smtp_connections=8,
+        smtp_rate_per_second=10_000,
+        smtp_rate_burst=10_000,
+        delivery_concurrency=32,
+        unsubscribe_signing_key="benchmark-only-signing-key",
+        log_level="WARNING",
+        log_format="json",
+    )
+    client = make_client(url)
+    db = client[namespace]
+    enterprises = [
+        Enterprise.model_validate(
+            {
+                "id": f"ent-{i}",
+                "name": f"Coop {i}",
+                "social_economy": {"kind": "cooperative"},
+                "contacts": {"email": f"coop-{i}@example.org"},
+                "consent": {"email": {"granted": True, "at": datetime.now(UTC), "source": "bench"}},
+                "profiles": [{"id": "p1"}],
+            }
+        )
+        for i in range(count)
+    ]
+    await db["enterprises"].insert_many([e.to_document() for e in enterprises])
+    service = bootstrap(settings)
+    await service.start()
+    producer = AIOKafkaProducer(bootstrap_servers=config.kafka_bootstrap, enable_idempotence=True)
+    await producer.start()
+    try:
+        started = time.perf_counter()
+        for index in range(count):
+            match = _match(index, f"ent-{index}")
+            await producer.send(
+                settings.topic(MATCHES_TOPIC),
+                match.model_dump_json().encode(),
+                key=match.key.encode(),
+            )
+        await producer.flush()
+        sent = 0
+        while sent < count:
+            await asyncio.sleep(0.2)
+            sent = await db["deliveries"].count_documents({"status": "sent"})
+        seconds = time.perf_counter() - started
+    finally:
+        await producer.stop()
+        await service.stop()
+        await client.drop_database(namespace)
+        await client.close()
+    return count / seconds
+
+
+async def main(emails: int, digest_count: int, pipeline: int, smtp: str | None) -> None:
+    with sink_server() as (sink_host, sink_port):
+        host, port = (
+            (smtp.split(":")[0], int(smtp.split(":")[1])) if smtp else (sink_host, sink_port)
+        )
+        rates = {n: await smtp_rate(host, port, emails, n) for n in (1, 4, 8)}
+        render_only, digest_total = await digests(host, port, digest_count)
+        end_to_end = await pipeline_rate(host, port, pipeline) if pipeline else 0.0
+    rows = [
+        "| measure | result |",
+        "|---|---|",
+        *(
+            f"| SMTP, {n} reused connection(s), {emails} alert emails | {r:,.0f} emails/s |"
+            for n, r in rates.items()
+        ),
+        f"| render {digest_count:,} daily digests (3 tenders each, text + HTML) "
+        f"| {render_only:.1f} s |",
+        f"| render and send {digest_count:,} daily digests, 8 connections | {digest_total:.1f} s "
+        f"({digest_count / digest_total:,.0f} digests/s) |",
+    ]
+    if pipeline:
+        rows.append(
+            f"| whole notifier, {pipeline} matches: Kafka → FerretDB outbox → SMTP | "
+            f"{end_to_end:,.0f} emails/s |"
+        )
+    table = "\n".join(rows)
+    print(table)
+    OUT.write_text(
+        "# Notifier performance\n\n"
+        "Measured by `python -m benchmarks.notifier_email` on the development machine (2 cores, "
+        "shared with the local stack), against an aiosmtpd server that accepts and discards, in "
+        "its own process. Goal: at least 300 emails/s. Measured, never asserted: figures vary "
+        "from run to run.\n\n"
+        f"{table}\n\n"
+        "Sending is CPU-bound (building the MIME message, then the SMTP dialogue); more than one "
+        "reused connection helps while the server's replies are the wait. The whole-notifier "
+        "line is bound by FerretDB 1.x, the local stand-in for MongoDB: it scans the collection "
+        "on every write, even by `_id`, so each delivery's two writes (the intent, then the "
+        "outcome) cost ~10 ms at 1,000 deliveries and more as the collection grows. With "
+        "MongoDB those writes use the `_id` index.\n",
+        encoding="utf-8",
+    )
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--emails", type=int, default=3000)
+    parser.add_argument("--digests", type=int, default=10_000)
+    parser.add_argument("--pipeline", type=int, default=1000, help="0 to skip")
+    parser.add_argument("--smtp", help="HOST:PORT of another SMTP server to send to")
+    args = parser.parse_args()
+    asyncio.run(main(args.emails, args.digests, args.pipeline, args.smtp))

@@ -1,0 +1,58 @@
+"""Dead-lettering a message whose delivery failed for good, after its offset was committed.
+
+The consumer's own dead-letter path needs the Kafka record in hand; a delivery that fails later,
+in the outbox, sends its match event to the same `<topic>.dlq` with the same headers, the source
+coordinates being those recorded when the match was consumed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+
+import structlog
+from faststream.kafka import KafkaBroker
+
+from shared.kafka.topics import dlq_topic
+from shared.mongo import Document
+
+log = structlog.get_logger()
+
+DeadLetter = Callable[[Document, str], Awaitable[None]]
+
+
+def _payload(delivery: Document) -> bytes:
+    """The match event, replayable as is; a digest names its items instead."""
+    if "match" in delivery:
+        return str(delivery["match"]).encode()
+    return json.dumps({"digest": delivery["_id"], "items": delivery.get("items", [])}).encode()
+
+
+def source_of_current_record() -> dict[str, str]:
+    """The topic, partition and offset the guarded consumer bound to the logging context."""
+    bound = structlog.contextvars.get_contextvars()
+    return {name: str(bound[name]) for name in ("topic", "partition", "offset") if name in bound}
+
+
+def kafka_dead_letter(broker: KafkaBroker, topic: str) -> DeadLetter:
+    async def dead_letter(delivery: Document, error: str) -> None:
+        source = delivery.get("source", {})
+        headers = {
+            "x-vigie-source-topic": source.get("topic", topic),
+            "x-vigie-source-partition": source.get("partition", ""),
+            "x-vigie-source-offset": source.get("offset", ""),
+            "x-vigie-attempts": str(delivery.get("attempts", 0)),
+            "x-vigie-error": error[:2000],
+            "x-vigie-failed-at": datetime.now(UTC).isoformat(),
+            "x-vigie-delivery-key": str(delivery["_id"]),
+        }
+        await broker.publish(
+            _payload(delivery),
+            topic=dlq_topic(source.get("topic", topic)),
+            key=str(delivery["enterprise_id"]).encode(),
+            headers=headers,
+        )
+        log.warning("delivery_dead_lettered", error=error[:300], key=delivery["_id"])
+
+    return dead_letter

@@ -1,0 +1,13 @@
+"""The one Jinja2 environment of the notifier: emails and preference-centre pages."""
+
+from __future__ import annotations
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+TEMPLATES = Environment(
+    loader=PackageLoader("notifier", "templates"),
+    undefined=StrictUndefined,
+    # HTML templates escape every value; the plain-text ones must not.
+    autoescape=select_autoescape(enabled_extensions=("html.j2",), default=False),
+    keep_trailing_newline=True,
+)
