@@ -1,17 +1,34 @@
-"""Writing enterprises to MongoDB: an upsert per enterprise id, so an import can be re-run."""
+"""Writing enterprises to MongoDB: an upsert per enterprise id, so an import can be re-run
+without undoing what enterprises chose themselves (consent, preferences)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
-from pymongo import ReplaceOne
+from pymongo import UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 
 from shared.enterprises import Enterprise
 from shared.mongo import Document
 
 BATCH_SIZE = 500
+
+
+# What an enterprise said to us (consent per channel, cadence, quiet hours...) is theirs: an
+# import sets it for a new enterprise and never overwrites it afterwards.
+OWNED_BY_THE_ENTERPRISE = ("consent", "preferences")
+
+
+def _upsert(enterprise: Enterprise, now: datetime) -> UpdateOne:
+    document = enterprise.to_document()
+    document.pop("_id")
+    kept = {field: document.pop(field) for field in OWNED_BY_THE_ENTERPRISE if field in document}
+    return UpdateOne(
+        {"_id": enterprise.id},
+        {"$set": {**document, "updated_at": now}, "$setOnInsert": kept},
+        upsert=True,
+    )
 
 
 async def upsert_enterprises(
@@ -25,10 +42,7 @@ async def upsert_enterprises(
     now = datetime.now(UTC)
     for start in range(0, len(enterprises), BATCH_SIZE):
         batch = enterprises[start : start + BATCH_SIZE]
-        requests = [
-            ReplaceOne({"_id": e.id}, {**e.to_document(), "updated_at": now}, upsert=True)
-            for e in batch
-        ]
+        requests = [_upsert(e, now) for e in batch]
         await collection.bulk_write(requests, ordered=False)
         written += len(batch)
         if progress:
