@@ -33,8 +33,11 @@ class EnterpriseCatalogue:
         self.loaded_at = time.monotonic()
 
     def apply(self, changed: Iterable[Enterprise], seen_until: datetime | None) -> int:
+        """Apply what changed; returns how many enterprises really did."""
         count = 0
         for enterprise in changed:
+            if self._enterprises.get(enterprise.id) == enterprise:
+                continue  # seen again through the `$gte` overlap: nothing new
             count += 1
             if enterprise.status == "active":
                 self._enterprises[enterprise.id] = enterprise

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import secrets
 import time
 from datetime import UTC, datetime
@@ -41,7 +42,9 @@ def _dev_secret(config: StackConfig, name: str) -> str:
 def _service_env(config: StackConfig) -> dict[str, str]:
     return {
         "VIGIE_KAFKA_BOOTSTRAP": config.kafka_bootstrap,
-        "VIGIE_MONGODB_URL": f"{config.mongo_url.rstrip('/')}/vigie",
+        # The stack's `vigie` database, unless VIGIE_MONGODB_URL names another.
+        "VIGIE_MONGODB_URL": os.environ.get("VIGIE_MONGODB_URL")
+        or f"{config.mongo_url.rstrip('/')}/vigie",
         "VIGIE_SMTP_HOST": config.host,
         "VIGIE_SMTP_PORT": str(config.smtp_port),
         "VIGIE_API_KEY_PEPPER": _dev_secret(config, "api-key-pepper"),

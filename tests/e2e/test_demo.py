@@ -17,11 +17,18 @@ from vigie_stack.config import StackConfig
 
 
 @pytest.fixture
-def demo_env(stack: StackEndpoints, tmp_path: Path) -> Iterator[dict[str, str]]:
+def demo_env(stack: StackEndpoints, namespace: str, tmp_path: Path) -> Iterator[dict[str, str]]:
     # Its own stack dir: the servers already running are used as they are, and the services
     # the demo starts are stopped here, not left to the next test.
     stack_dir = (tmp_path / "stack").resolve()
-    yield {**os.environ, "VIGIE_STACK_DIR": str(stack_dir), "COLUMNS": "200"}
+    # A database and topics of its own, as empty as on a fresh machine.
+    yield {
+        **os.environ,
+        "VIGIE_STACK_DIR": str(stack_dir),
+        "COLUMNS": "200",
+        "VIGIE_MONGODB_URL": stack.mongo_url(namespace),
+        "VIGIE_TOPIC_PREFIX": f"{namespace}.",
+    }
     stop_services(dataclasses.replace(StackConfig.from_env(), stack_dir=stack_dir))
 
 

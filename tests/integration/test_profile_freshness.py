@@ -47,3 +47,27 @@ async def test_new_and_paused_enterprises_are_seen_by_the_poll(
             stack.kafka_bootstrap, pipeline.topic(MATCHES_TOPIC), 2, within=8
         )
     assert [MatchEvent.model_validate_json(r.value).enterprise_id for r in records] == [newcomer.id]
+
+
+async def test_a_tender_published_right_after_a_profile_change_sees_it(
+    stack: StackEndpoints, namespace: str, db: AsyncDatabase[Document]
+) -> None:
+    async with running_pipeline(
+        stack, namespace, ingest=False, notifier=False, matcher_refresh_seconds=60.0
+    ) as pipeline:
+        await asyncio.sleep(0.5)  # the catalogue was loaded empty at start, and polls each minute
+        enterprise = make_enterprise()
+        await upsert_enterprises(db, [enterprise])
+        event = TenderEvent(kind=TenderEventKind.PUBLISHED, tender=make_tender())
+        await produce(
+            stack.kafka_bootstrap,
+            pipeline.topic(TENDERS_TOPIC),
+            event.model_dump_json().encode(),
+            key=event.key.encode(),
+        )
+        records = await read_topic(
+            stack.kafka_bootstrap, pipeline.topic(MATCHES_TOPIC), 1, within=15
+        )
+    assert [MatchEvent.model_validate_json(r.value).enterprise_id for r in records] == [
+        enterprise.id
+    ]
