@@ -59,10 +59,24 @@ class Cadence(StrEnum):
     WEEKLY = "weekly"
 
 
+Keyword = Annotated[str, Field(min_length=2, max_length=80)]
+
+
+class Keywords(Strict):
+    """Words or phrases looked for in a notice's title, description and lot titles.
+
+    `any`: one of them must appear; `all`: every one must; `none`: any of them vetoes."""
+
+    any: Annotated[list[Keyword], Field(max_length=50)] = []
+    all: Annotated[list[Keyword], Field(max_length=20)] = []
+    none: Annotated[list[Keyword], Field(max_length=50)] = []
+
+
 class AlertProfile(Strict):
     id: Annotated[str, Field(min_length=1, max_length=60)]
     name: str = ""
     codes: list[CodePrefix] = []
+    keywords: Keywords = Keywords()
     territories: list[TerritoryCode] = []
     include_unknown_location: bool = False
     # None: every channel the enterprise consented to, and the enterprise's own cadence.

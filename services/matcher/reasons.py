@@ -13,6 +13,10 @@ _TEXTS: dict[str, dict[str, str]] = {
         "fr": "{place} est dans votre territoire ({area})",
         "en": "{place} is in your service area ({area})",
     },
+    "keyword": {
+        "fr": "L'avis parle de {words}",
+        "en": "The notice mentions {words}",
+    },
     "unknown_location": {
         "fr": "Le lieu d'exécution n'est pas précisé et votre profil accepte ces appels",
         "en": "No place of performance is given and your profile accepts such tenders",

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from matcher.reasons import reason
+from matcher.text import contains, stems
 from shared.enterprises import AlertProfile, Enterprise, SocialEconomyKind
 from shared.events import Classification, CodeScheme, MatchReason, ReservedFor, Tender
 from shared.territories import ancestors_and_self, name_of
@@ -81,10 +82,43 @@ def _territory_reason(
     return None
 
 
+def tender_text(tender: Tender) -> str:
+    lots = " ".join(f"{lot.title} {lot.description or ''}" for lot in tender.lots)
+    return f"{tender.title} {tender.description or ''} {lots}"
+
+
+def _keyword_reason(
+    profile: AlertProfile,
+    tender: Tender,
+    language: str,
+) -> tuple[float, MatchReason] | bool | None:
+    """False: vetoed or wanted words missing; None: the profile sets no wanted words."""
+    wanted = profile.keywords
+    if not (wanted.any or wanted.all or wanted.none):
+        return None
+    text = stems(tender_text(tender), tender.language)
+    found = [k for k in wanted.any + wanted.all if contains(text, stems(k, tender.language))]
+    if any(contains(text, stems(k, tender.language)) for k in wanted.none):
+        return False
+    if (wanted.any and not set(found) & set(wanted.any)) or not set(wanted.all) <= set(found):
+        return False
+    if not found:
+        return None
+    return 0.8, reason("keyword", language, words=", ".join(f"« {k} »" for k in found))
+
+
 def evaluate_profile(profile: AlertProfile, tender: Tender, language: str) -> Verdict | None:
-    """The verdict of one profile, or None when it does not fit."""
+    """The verdict of one profile, or None when it does not fit.
+
+    Wanted keywords can stand in for codes; a profile with neither never matches."""
+    keyword = _keyword_reason(profile, tender, language)
+    if keyword is False:
+        return None
     code = _code_reason(profile, tender, language)
-    if code is None:
+    if profile.codes and code is None:
+        return None
+    found = [part for part in (code, keyword) if isinstance(part, tuple)]
+    if not found:
         return None
     territory: tuple[float, MatchReason] | None
     if profile.territories:
@@ -93,7 +127,7 @@ def evaluate_profile(profile: AlertProfile, tender: Tender, language: str) -> Ve
             return None
     else:
         territory = None
-    parts = [code] + ([territory] if territory else [])
+    parts = found + ([territory] if territory else [])
     score = sum(part[0] for part in parts) / len(parts)
     return Verdict(profile.id, round(score, 3), [part[1] for part in parts])
 

@@ -1,0 +1,51 @@
+"""Keyword matching: accent- and case-insensitive, stemmed with Snowball (French or English).
+
+Pure. A keyword may be a phrase ("entretien ménager"): it is found when its word stems appear in
+that order in the notice. Snowball's French stems are not always stable across inflections
+(`ménager` → `menag`, `ménagers` → `menager`), so two stems agree when they are equal or when the
+shorter one, at least four letters long, begins the other.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+import snowballstemmer
+
+_WORD = re.compile(r"[a-z0-9]+")
+_STEMMERS = {"fr": "french", "en": "english"}
+MIN_PREFIX = 4
+
+
+def fold(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
+@lru_cache(maxsize=4)
+def _stemmer(language: str) -> snowballstemmer.stemmer:
+    return snowballstemmer.stemmer(_STEMMERS.get(language, "english"))
+
+
+def stems(text: str, language: str) -> tuple[str, ...]:
+    return tuple(_stemmer(language).stemWords(_WORD.findall(fold(text))))
+
+
+def _agree(one: str, other: str) -> bool:
+    if one == other:
+        return True
+    shorter, longer = sorted((one, other), key=len)
+    return len(shorter) >= MIN_PREFIX and longer.startswith(shorter)
+
+
+def contains(text_stems: tuple[str, ...], phrase_stems: tuple[str, ...]) -> bool:
+    """Whether the phrase's stems appear consecutively in the text's."""
+    size = len(phrase_stems)
+    if size == 0:
+        return False
+    return any(
+        all(_agree(text_stems[start + i], phrase_stems[i]) for i in range(size))
+        for start in range(len(text_stems) - size + 1)
+    )

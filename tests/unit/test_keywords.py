@@ -1,0 +1,92 @@
+"""Keywords in alert profiles: stemmed, accent- and case-insensitive, any / all / none."""
+
+from __future__ import annotations
+
+import pytest
+
+from matcher.catalogue import EnterpriseCatalogue
+from matcher.rules import evaluate_profile
+from matcher.text import contains, stems
+from shared.enterprises import AlertProfile
+from tests.factories import make_enterprise, make_tender
+
+NOTICE = {
+    "title": "Entretien ménagers des bâtiments",
+    "description": "Trois ans.",
+    "classifications": [{"scheme": "UNSPSC", "code": "76111500"}],
+}
+
+
+def profile(keywords: dict[str, list[str]], codes: bool = False) -> AlertProfile:
+    return AlertProfile.model_validate(
+        {
+            "id": "k",
+            "keywords": keywords,
+            "territories": ["CA-QC-AGG-LONGUEUIL"],
+            "codes": [{"scheme": "UNSPSC", "prefix": "7611"}] if codes else [],
+        }
+    )
+
+
+def test_the_issue_example_is_found() -> None:
+    assert contains(
+        stems("Entretien ménagers des bâtiments", "fr"), stems("entretien ménager", "fr")
+    )
+    assert not contains(stems("ménagers entretien", "fr"), stems("entretien ménager", "fr"))
+    assert contains(stems("SNOW REMOVAL of streets", "en"), stems("snow removal", "en"))
+
+
+@pytest.mark.parametrize(
+    ("keywords", "fits"),
+    [
+        ({"any": ["entretien ménager"]}, True),
+        ({"any": ["déneigement", "ENTRETIEN"]}, True),
+        ({"any": ["déneigement"]}, False),
+        ({"all": ["entretien", "batiment"]}, True),  # accents folded
+        ({"all": ["entretien", "déneigement"]}, False),
+        ({"any": ["entretien"], "none": ["bâtiments"]}, False),  # a veto wins
+    ],
+)
+def test_keyword_only_profiles(keywords: dict[str, list[str]], fits: bool) -> None:
+    verdict = evaluate_profile(profile(keywords), make_tender(**NOTICE), "fr")
+    assert (verdict is not None) is fits
+    if verdict is not None:
+        assert verdict.reasons[0].code == "keyword"
+
+
+def test_none_vetoes_a_code_match_and_lot_titles_count() -> None:
+    vetoed = profile({"none": ["ménage"]}, codes=True)
+    assert evaluate_profile(vetoed, make_tender(**NOTICE), "fr") is None
+    lots = make_tender(
+        title="Services divers",
+        description=None,
+        lots=[{"id": "1", "title": "Déneigement des trottoirs"}],
+    )
+    assert evaluate_profile(profile({"any": ["déneigement"]}), lots, "fr") is not None
+
+
+def test_profiles_without_codes_or_wanted_words_match_nothing() -> None:
+    assert evaluate_profile(profile({"none": ["x y"]}), make_tender(**NOTICE), "fr") is None
+
+
+def test_keyword_only_enterprises_are_candidates_of_the_catalogue() -> None:
+    by_words = make_enterprise(
+        profiles=[{"id": "k", "keywords": {"any": ["déneigement"]}, "territories": ["CA-QC"]}]
+    )
+    by_codes = make_enterprise()
+    catalogue = EnterpriseCatalogue()
+    catalogue.replace_all([by_words, by_codes], None)
+    tender = make_tender(classifications=[{"scheme": "UNSPSC", "code": "99999999"}])
+    assert [e.id for e in catalogue.candidates(tender)] == [by_words.id]
+    catalogue.apply(
+        [
+            make_enterprise(
+                **{
+                    **by_words.model_dump(),
+                    "profiles": [{"id": "k", "codes": [{"scheme": "UNSPSC", "prefix": "90"}]}],
+                }
+            )
+        ],
+        None,
+    )
+    assert catalogue.candidates(tender) == []
