@@ -7,12 +7,13 @@ with the enterprise id as `_id`.
 from __future__ import annotations
 
 from datetime import datetime, time
+from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, field_validator
 
-from shared.events import Channel, CodeScheme, TerritoryCode
+from shared.events import Category, Channel, CodeScheme, TerritoryCode
 
 
 class Strict(BaseModel):
@@ -72,11 +73,23 @@ class Keywords(Strict):
     none: Annotated[list[Keyword], Field(max_length=50)] = []
 
 
+class ValueRange(Strict):
+    """Estimated values the enterprise can take on, in one currency."""
+
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
+    min: Annotated[Decimal, Field(ge=0)] | None = None
+    max: Annotated[Decimal, Field(ge=0)] | None = None
+
+
 class AlertProfile(Strict):
     id: Annotated[str, Field(min_length=1, max_length=60)]
     name: str = ""
     codes: list[CodePrefix] = []
     keywords: Keywords = Keywords()
+    # Filters: a tender that does not say (no estimate, another currency, no category) passes.
+    value_range: ValueRange | None = None
+    categories: list[Category] = []
+    reserved_only: bool = False
     territories: list[TerritoryCode] = []
     include_unknown_location: bool = False
     # None: every channel the enterprise consented to, and the enterprise's own cadence.

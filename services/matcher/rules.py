@@ -107,10 +107,26 @@ def _keyword_reason(
     return 0.8, reason("keyword", language, words=", ".join(f"« {k} »" for k in found))
 
 
+def passes_filters(profile: AlertProfile, tender: Tender) -> bool:
+    """Value range, categories, reserved-only; what a tender does not say does not exclude it."""
+    if profile.reserved_only and not tender.reserved_for:
+        return False
+    if profile.categories and tender.category and tender.category not in profile.categories:
+        return False
+    bounds, value = profile.value_range, tender.estimated_value
+    if bounds is None or value is None or value.currency != bounds.currency:
+        return True
+    return (bounds.min is None or value.amount >= bounds.min) and (
+        bounds.max is None or value.amount <= bounds.max
+    )
+
+
 def evaluate_profile(profile: AlertProfile, tender: Tender, language: str) -> Verdict | None:
     """The verdict of one profile, or None when it does not fit.
 
     Wanted keywords can stand in for codes; a profile with neither never matches."""
+    if not passes_filters(profile, tender):
+        return None
     keyword = _keyword_reason(profile, tender, language)
     if keyword is False:
         return None

@@ -90,3 +90,27 @@ def test_keyword_only_enterprises_are_candidates_of_the_catalogue() -> None:
         None,
     )
     assert catalogue.candidates(tender) == []
+
+
+@pytest.mark.parametrize(
+    ("filters", "tender", "fits"),
+    [
+        ({"reserved_only": True}, {}, False),
+        ({"reserved_only": True}, {"reserved_for": ["social_economy"]}, True),
+        ({"categories": ["works"]}, {"category": "services"}, False),
+        ({"categories": ["works"]}, {"category": "works"}, True),
+        ({"categories": ["works"]}, {}, True),  # a tender that does not say passes
+        ({"value_range": {"currency": "CAD", "max": "100000"}}, {}, False),  # 150,000 CAD
+        ({"value_range": {"currency": "CAD", "min": "100000", "max": "200000"}}, {}, True),
+        ({"value_range": {"currency": "EUR", "max": "1000"}}, {}, True),  # other currency
+        ({"value_range": {"currency": "CAD", "max": "10"}}, {"estimated_value": None}, True),
+    ],
+)
+def test_profile_filters(filters: dict[str, object], tender: dict[str, object], fits: bool) -> None:
+    data: dict[str, object] = {
+        "id": "f",
+        "codes": [{"scheme": "UNSPSC", "prefix": "7611"}],
+        **filters,
+    }
+    verdict = evaluate_profile(AlertProfile.model_validate(data), make_tender(**tender), "fr")
+    assert (verdict is not None) is fits
