@@ -18,11 +18,24 @@ BATCH_SIZE = 500
 # What an enterprise said to us (consent per channel, cadence, quiet hours...) is theirs: an
 # import sets it for a new enterprise and never overwrites it afterwards.
 OWNED_BY_THE_ENTERPRISE = ("consent", "preferences")
+# The same, per alert profile: the channels and cadence chosen in the preference centre.
+PROFILE_CHOICES = ("channels", "cadence")
 
 
-def _upsert(enterprise: Enterprise, now: datetime) -> UpdateOne:
+def _keep_profile_choices(document: Document, stored: Document | None) -> None:
+    """Carry the choices made on a stored profile over to the imported profile of the same id."""
+    chosen = {p.get("id"): p for p in (stored or {}).get("profiles", [])}
+    for profile in document.get("profiles", []):
+        previous = chosen.get(profile.get("id"), {})
+        for field in PROFILE_CHOICES:
+            if previous.get(field) is not None:
+                profile[field] = previous[field]
+
+
+def _upsert(enterprise: Enterprise, now: datetime, stored: Document | None) -> UpdateOne:
     document = enterprise.to_document()
     document.pop("_id")
+    _keep_profile_choices(document, stored)
     kept = {field: document.pop(field) for field in OWNED_BY_THE_ENTERPRISE if field in document}
     return UpdateOne(
         {"_id": enterprise.id},
@@ -42,7 +55,11 @@ async def upsert_enterprises(
     now = datetime.now(UTC)
     for start in range(0, len(enterprises), BATCH_SIZE):
         batch = enterprises[start : start + BATCH_SIZE]
-        requests = [_upsert(e, now) for e in batch]
+        ids = [e.id for e in batch]
+        stored = {
+            d["_id"]: d async for d in collection.find({"_id": {"$in": ids}}, {"profiles": 1})
+        }
+        requests = [_upsert(e, now, stored.get(e.id)) for e in batch]
         await collection.bulk_write(requests, ordered=False)
         written += len(batch)
         if progress:

@@ -23,3 +23,21 @@ async def test_reimport_keeps_an_unsubscribe(
     assert stored["name"] == "Coop A (renamed)"
     assert stored["consent"]["email"]["granted"] is False
     assert stored["consent"]["email"]["source"] == "unsubscribe"
+
+
+async def test_reimport_keeps_per_profile_choices(
+    stack: StackEndpoints, namespace: str, db: AsyncDatabase[Document]
+) -> None:
+    data = enterprise_data()
+    await upsert_enterprises(db, [make_enterprise(**data)])
+    await db["enterprises"].update_one(
+        {"_id": data["id"]},
+        {"$set": {"profiles.0.channels": ["sms"], "profiles.0.cadence": "daily"}},
+    )
+    changed = [{**data["profiles"][0], "territories": ["CA-QC"]}]
+    await upsert_enterprises(db, [make_enterprise(**{**data, "profiles": changed})])
+    stored = await db["enterprises"].find_one({"_id": data["id"]})
+    assert stored is not None
+    [profile] = stored["profiles"]
+    assert profile["territories"] == ["CA-QC"]  # what the file owns is updated
+    assert (profile["channels"], profile["cadence"]) == (["sms"], "daily")
