@@ -25,6 +25,7 @@ from ingest.limits import BodySizeLimit
 from ingest.ocds_input import OcdsDocument, is_ocds
 from ingest.publishers import Publisher
 from ingest.ratelimit import RateLimiter
+from ingest.registry import Stored
 from ingest.revisions import CancelledTenderError
 from shared.events import Tender, TenderEventKind
 
@@ -288,22 +289,24 @@ def create_app(
             raise HTTPException(404, f"no tender {uid}; publish it with POST /v1/tenders")
         return ReceiptOut.of(await _guarded(intake.submit(tender, caller.id)))
 
-    @app.post("/v1/tenders/{uid}/cancel", response_model=ReceiptOut, responses=errors)
-    async def cancel_tender(uid: UidPath, caller: Caller) -> ReceiptOut:
-        """Cancel a tender: enterprises told of it hear it is cancelled."""
+    async def stored_in_scope(uid: str, caller: Publisher) -> Stored:
+        """The stored tender, if it exists (else 404) and the caller may act on it (else 403)."""
         stored = await _guarded(intake.current(uid))
         if stored is None:
             raise HTTPException(404, f"no tender {uid}")
         _check_scope(caller, stored.tender)
+        return stored
+
+    @app.post("/v1/tenders/{uid}/cancel", response_model=ReceiptOut, responses=errors)
+    async def cancel_tender(uid: UidPath, caller: Caller) -> ReceiptOut:
+        """Cancel a tender: enterprises told of it hear it is cancelled."""
+        await stored_in_scope(uid, caller)
         return ReceiptOut.of(await _guarded(intake.cancel(uid, caller.id)))
 
     @app.get("/v1/tenders/{uid}", response_model=TenderState, responses=errors)
     async def read_tender(uid: UidPath, caller: Caller) -> TenderState:
         """The current revision, status and history of a tender."""
-        stored = await _guarded(intake.current(uid))
-        if stored is None:
-            raise HTTPException(404, f"no tender {uid}")
-        _check_scope(caller, stored.tender)
+        stored = await stored_in_scope(uid, caller)
         history = [
             {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in e.items()}
             for e in stored.history

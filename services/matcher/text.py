@@ -29,7 +29,9 @@ def _stemmer(language: str) -> snowballstemmer.stemmer:
     return snowballstemmer.stemmer(_STEMMERS.get(language, "english"))
 
 
+@lru_cache(maxsize=4096)
 def stems(text: str, language: str) -> tuple[str, ...]:
+    """Cached: a tender's text is stemmed once for all the profiles that look at it."""
     return tuple(_stemmer(language).stemWords(_WORD.findall(fold(text))))
 
 
