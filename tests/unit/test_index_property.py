@@ -22,7 +22,13 @@ from shared.territories import REFERENCE
 from tests.factories import enterprise_data, make_tender
 
 SCHEMES = [scheme.value for scheme in CodeScheme]
-TERRITORIES = [*sorted(REFERENCE), "CA-ON", "CA-QC-MUN-99999", "FRK26", "FR-COM-75056"]
+# Every level of the reference, but only a few of France's 35,000 communes: Rennes, a commune of
+# Rennes Métropole, Brest, and codes the reference does not know.
+TERRITORIES = [
+    *sorted(code for code in REFERENCE if not code.startswith(("FR-COM-", "FR-EPCI-"))),
+    *["FR-COM-35238", "FR-COM-35051", "FR-COM-29019", "FR-EPCI-243500139"],
+    *["CA-ON", "CA-QC-MUN-99999", "FRK26", "FR-COM-99999"],
+]
 ENTERPRISE_IDS = ["e1", "e2", "e3", "e4", "e5"]
 PROFILE_IDS = ["p1", "p2", "p3"]
 
