@@ -8,7 +8,7 @@ bash deploy/scripts/setup.sh
 export PATH="$PWD/.venv/bin:$PATH"
 
 echo "== ruff"; ruff check . && ruff format --check .
-echo "== mypy --strict"; mypy shared services deploy/vigie_stack tests benchmarks
+echo "== mypy --strict"; mypy shared services deploy/vigie_stack tests benchmarks tools
 
 # A stack already answering (someone's `vigie demo`) is used as it is and left running.
 if ! python -c 'import sys; from vigie_stack import stack; sys.exit(0 if all(s.ready for s in stack.status()) else 1)'; then

@@ -126,8 +126,9 @@ def test_a_profile_without_codes_never_fits() -> None:
         (LONGUEUIL, "CA-QC-AGG-LONGUEUIL", False),  # a part does not cover the whole
         ("CA-ON", "CA-ON", True),  # codes outside the reference match themselves
         ("CA", "CA-ON", False),  # ...and have no known ancestors
-        ("FR", "FRH03", True),  # a NUTS 3 code sits in its department
-        ("FR", "FRK26", False),  # a NUTS code outside the reference has no ancestors
+        ("FR", "FRH03", True),  # a NUTS 3 code is its department's twin
+        ("FR-REG-84", "FRK26", True),  # Rhône (NUTS 3) in Auvergne-Rhône-Alpes
+        ("FR", "FRX99", False),  # a NUTS-like code outside the reference has no ancestors
     ],
 )
 def test_territory_hierarchy(served: str, place: str, fit: bool) -> None:

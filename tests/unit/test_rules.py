@@ -6,7 +6,6 @@ import pytest
 
 from matcher.rules import evaluate_enterprise, evaluate_profile, normalise_code
 from shared.enterprises import AlertProfile
-from shared.territories import REFERENCE, ancestors_and_self
 from tests.factories import NOW, make_enterprise, make_tender
 
 
@@ -158,11 +157,3 @@ def test_reserved_tenders_go_to_the_right_kind(reserved: str, kind: str, fits: b
     assert (verdict is not None) is fits
     if verdict is not None:
         assert verdict.reasons[-1].code.startswith("reserved")
-
-
-def test_french_reference_has_every_region_and_department() -> None:
-    regions = [c for c in REFERENCE if c.startswith("FR-REG-")]
-    departments = [c for c in REFERENCE if c.startswith("FR-DEP-")]
-    assert (len(regions), len(departments)) == (18, 101)
-    assert ancestors_and_self("FR-DEP-69") == ["FR-DEP-69", "FR-REG-84", "FR"]
-    assert ancestors_and_self("FR-DEP-974") == ["FR-DEP-974", "FR-REG-04", "FR"]
