@@ -18,6 +18,7 @@ written with either finds tenders placed with either.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -26,7 +27,7 @@ from pathlib import Path
 FRANCE_FILE = Path(__file__).resolve().parent / "reference" / "france.tsv"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Territory:
     code: str
     name: str
@@ -206,11 +207,14 @@ def _typed() -> Iterator[Territory]:
 
 
 def _generated(path: Path) -> Iterator[Territory]:
+    shared: dict[str, tuple[str, ...]] = {}  # 38,000 communes, a few thousand parent lists
     with path.open(encoding="utf-8") as lines:
         for line in lines:
             if not line.startswith("#"):
                 code, name, parents = line.rstrip("\n").split("\t")
-                yield Territory(code, name, tuple(filter(None, parents.split(","))))
+                if parents not in shared:
+                    shared[parents] = tuple(sys.intern(p) for p in parents.split(",") if p)
+                yield Territory(code, name, shared[parents])
 
 
 def load(generated: Path = FRANCE_FILE) -> dict[str, Territory]:
