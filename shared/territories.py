@@ -18,7 +18,9 @@ written with either finds tenders placed with either.
 
 from __future__ import annotations
 
+import re
 import sys
+import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -254,3 +256,37 @@ def expand(codes: Iterable[str]) -> set[str]:
 def name_of(code: str) -> str:
     known = REFERENCE.get(code)
     return known.name if known else code
+
+
+_ARTICLES = ("le", "la", "les", "l")
+_ABBREVIATIONS = {"st": "saint", "ste": "sainte"}
+
+
+def _name_key(name: str) -> str:
+    """A commune's name as addresses write it: `ST-MALO CEDEX 3`, `Les Andelys`, `ANDELYS`."""
+    decomposed = unicodedata.normalize("NFKD", name.lower())
+    folded = "".join(char for char in decomposed if not unicodedata.combining(char))
+    words = re.sub(r"[^a-z0-9]+", " ", folded.split("cedex", 1)[0]).split()
+    words = [_ABBREVIATIONS.get(word, word) for word in words if not word.isdigit()]
+    if len(words) > 1 and words[0] in _ARTICLES:
+        words = words[1:]
+    return "".join(words)
+
+
+@lru_cache(maxsize=1)
+def _communes_by_name() -> dict[tuple[str, str], str | None]:
+    """(department code, name key) → commune code; None where two communes share the key."""
+    found: dict[tuple[str, str], str | None] = {}
+    for territory in REFERENCE.values():
+        if not territory.code.startswith("FR-COM-"):
+            continue
+        for parent in territory.parents:
+            if parent.startswith("FR-DEP-"):  # current communes; former ones hang on a commune
+                key = (parent.removeprefix("FR-DEP-"), _name_key(territory.name))
+                found[key] = None if key in found else territory.code
+    return found
+
+
+def commune_named(department: str, name: str) -> str | None:
+    """The commune of that name in that department (`35`, `Rennes Cedex`), if exactly one."""
+    return _communes_by_name().get((department, _name_key(name)))

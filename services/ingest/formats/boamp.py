@@ -12,7 +12,8 @@ Decisions:
 - Title: `TITRE_MARCHE`, else the indexing summary `RESUME_OBJET`, else the full object.
 - Times: deadlines without an offset and date-only publication dates are read in the buyer's
   department zone (Europe/Paris; overseas departments their own, e.g. 971 America/Guadeloupe).
-- Territories: the publication department (else the buyer's postal code) → `FR-DEP-<code>`,
+- Territories: the buyer's commune (its city in that department), the publication department
+  (else the buyer's postal code) → `FR-DEP-<code>`,
   plus the buyer's NUTS code; place of performance = `DEP_PRESTATION` departments and the
   NUTS codes inside `OBJET` (never those of the appeal bodies' addresses).
 - Lots: only when the notice is divided (`DIV_EN_LOTS/OUI`) or lists several lots; a single
@@ -152,6 +153,7 @@ def _fill(draft: Draft, notice: ET.Element) -> None:
     draft.buyer_territories = [
         code
         for code in (
+            places.french_commune(department, _text(identity, "VILLE")),
             places.department_territory(department) if department else None,
             places.territory(_text(identity, "ADJUDICATEUR_NUTS")),
         )

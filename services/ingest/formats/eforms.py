@@ -15,8 +15,10 @@ Decisions:
   (expressions of interest, for a PIN used as call for competition); the tender's deadline is
   the earliest lot deadline. Lots keep their own codes and values (the canonical lot has no
   deadline field).
-- Place: NUTS codes of BT-5071 (procedure and lots), as given (`FRJ12`). Buyer territory: the
-  buyer's NUTS code, else its country. Zone: the buyer's NUTS (overseas France) or country.
+- Place: NUTS codes of BT-5071 (procedure and lots), as given (`FRJ12`). Buyer territory: for a
+  French buyer, the EPCI it is (its SIRET) or the commune of its address (city name in the
+  department of its NUTS code or postal code), then its NUTS code; else its country. Zone: the
+  buyer's NUTS (overseas France) or country.
 - published_at: OJ S publication date (start of day), else BT-05 issue date and time.
 - Language: BT-702 notice language, else the language of the title; texts given in several
   languages are taken in that language.
@@ -226,7 +228,17 @@ def _fill_buyer(
     country = places.country_code(
         _text(company, "cac:PostalAddress/cac:Country/cbc:IdentificationCode")
     )
-    draft.buyer_territories = [nuts] if nuts else [country] if country else []
+    # A French buyer that is an EPCI (its SIRET begins with the EPCI's SIREN) stands for its
+    # whole area; any other stands where its address is.
+    department = places.nuts_department(nuts) or (
+        places.french_department(None, _text(company, "cac:PostalAddress/cbc:PostalZone"))
+        if country == "FR"
+        else None
+    )
+    local = places.french_epci(draft.buyer_id) or places.french_commune(
+        department, _text(company, "cac:PostalAddress/cbc:CityName")
+    )
+    draft.buyer_territories = [c for c in (local, nuts) if c] or ([country] if country else [])
     draft.deadline_timezone = (
         places.nuts_zone(nuts)
         or (places.COUNTRY_ZONES.get(country) if country else None)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 
 from ingest.formats.normalise import fold, one_line
+from shared.territories import REFERENCE, ancestors_and_self, commune_named
 
 DEFAULT_ZONE = "UTC"
 
@@ -169,6 +170,27 @@ def french_department(raw: object = None, postal_code: object = None) -> str | N
 
 def department_territory(department: str) -> str:
     return f"FR-DEP-{department}"
+
+
+def french_commune(department: str | None, city: object) -> str | None:
+    """The commune of a French address (`35`, `RENNES CEDEX`), when its name is unambiguous."""
+    name = one_line(city)
+    if department is None or name is None:
+        return None
+    return commune_named(department, name)
+
+
+def french_epci(company_id: str | None) -> str | None:
+    """The EPCI whose SIREN begins this SIRET or SIREN (`20003441100013`), if Vigie knows it."""
+    digits = re.sub(r"\D", "", company_id or "")
+    code = f"FR-EPCI-{digits[:9]}"
+    return code if len(digits) in (9, 14) and code in REFERENCE else None
+
+
+def nuts_department(nuts: str | None) -> str | None:
+    """The department a French NUTS 3 code (`FRH03`) stands for."""
+    twins = ancestors_and_self(nuts)[1:] if nuts and nuts.startswith("FR") else ()
+    return next((t.removeprefix("FR-DEP-") for t in twins if t.startswith("FR-DEP-")), None)
 
 
 def department_zone(department: str | None) -> str:

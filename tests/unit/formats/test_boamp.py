@@ -36,7 +36,11 @@ def test_open_call_with_its_codes_value_deadline_and_places() -> None:
     assert tender.title.startswith("Mission de maîtrise d'oeuvre pour la conception d'un ouvrage")
     assert tender.language == "fr"
     assert tender.buyer.name == "Grand Port Maritime de Marseille"
-    assert tender.buyer.territories == ["FR-DEP-13", "FR824"]
+    assert tender.buyer.territories == [
+        "FR-COM-13055",
+        "FR-DEP-13",
+        "FR824",
+    ]  # "MARSEILLE Cedex 02"
     assert tender.place_of_performance == ["FR824"]
     # The undivided notice's single lot section lends its codes and value to the tender.
     assert [c.code for c in tender.classifications] == ["71240000", "79311000", "71335000"]
@@ -82,7 +86,7 @@ def test_paris_lots_have_titles_and_no_value() -> None:
         ("2", "Prestations de remorquage pour les poids lourds de la ville de Paris"),
     ]
     assert tender.estimated_value is None
-    assert tender.buyer.territories == ["FR-DEP-75", "FR101"]
+    assert tender.buyer.territories == ["FR-COM-75056", "FR-DEP-75", "FR101"]
 
 
 def test_national_notice_summary_title_department_and_documents_link() -> None:

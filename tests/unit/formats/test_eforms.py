@@ -31,7 +31,8 @@ def test_real_french_notice_with_two_lots() -> None:
     assert tender.language == "fr"
     assert tender.buyer.name == "Communauté de Communes du Piémont Cévenol"
     assert tender.buyer.id == "20003441100013"
-    assert tender.buyer.territories == ["FRJ12"]
+    # The buyer is the EPCI (SIRET 200034411 00013), not only its seat, Quissac.
+    assert tender.buyer.territories == ["FR-EPCI-200034411", "FRJ12"]
     assert tender.place_of_performance == ["FRJ12"]
     assert [c.code for c in tender.classifications] == ["90511100", "90511400"]
     assert [(lot.id, [c.code for c in lot.classifications]) for lot in tender.lots] == [
