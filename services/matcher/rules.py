@@ -1,14 +1,20 @@
 """Eligibility rules: does an enterprise's alert profile fit a tender, and why.
 
 Pure functions over the shared models; no I/O. A profile matches when every condition it sets
-holds: one of its code prefixes covers one of the tender's codes (its lots' included), and the
-place of performance (else the buyer's territory) lies in one of its territories.
+holds: its filters (value range, categories, reserved-only) let the tender through, none of its
+vetoed words is in the notice, one of its code prefixes covers one of the tender's codes (its
+lots' included), its wanted words are found (one of `any`, every one of `all`), and the place of
+performance (else the buyer's territory) lies in one of its territories. Codes or wanted words
+must be set; either is enough. `matcher.index` answers the same question for all profiles at
+once and calls `keywords_found` and `filters_hold` to settle what its keys cannot.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
 from matcher.reasons import reason
 from matcher.text import contains, stems
@@ -87,38 +93,76 @@ def tender_text(tender: Tender) -> str:
     return f"{tender.title} {tender.description or ''} {lots}"
 
 
+PhraseFinder = Callable[[str], bool]
+
+
+def phrase_finder(tender: Tender) -> PhraseFinder:
+    """Whether a phrase is in the tender's text; each phrase is looked for once."""
+    language = tender.language
+    text = stems(tender_text(tender), language)
+    seen: dict[str, bool] = {}
+
+    def has(phrase: str) -> bool:
+        found = seen.get(phrase)
+        if found is None:
+            found = seen[phrase] = contains(text, stems(phrase, language))
+        return found
+
+    return has
+
+
+def keywords_found(
+    any_: Sequence[str], all_: Sequence[str], none: Sequence[str], has: PhraseFinder
+) -> list[str] | None:
+    """The wanted phrases found, or None when a vetoed one is found or wanted ones are missing."""
+    if any(has(phrase) for phrase in none):
+        return None
+    found = [phrase for phrase in (*any_, *all_) if has(phrase)]
+    if (any_ and not set(found) & set(any_)) or not set(all_) <= set(found):
+        return None
+    return found
+
+
 def _keyword_reason(
-    profile: AlertProfile,
-    tender: Tender,
-    language: str,
+    profile: AlertProfile, tender: Tender, language: str
 ) -> tuple[float, MatchReason] | bool | None:
     """False: vetoed or wanted words missing; None: the profile sets no wanted words."""
     wanted = profile.keywords
     if not (wanted.any or wanted.all or wanted.none):
         return None
-    text = stems(tender_text(tender), tender.language)
-    found = [k for k in wanted.any + wanted.all if contains(text, stems(k, tender.language))]
-    if any(contains(text, stems(k, tender.language)) for k in wanted.none):
-        return False
-    if (wanted.any and not set(found) & set(wanted.any)) or not set(wanted.all) <= set(found):
+    found = keywords_found(wanted.any, wanted.all, wanted.none, phrase_finder(tender))
+    if found is None:
         return False
     if not found:
         return None
     return 0.8, reason("keyword", language, words=", ".join(f"« {k} »" for k in found))
 
 
-def passes_filters(profile: AlertProfile, tender: Tender) -> bool:
+Bounds = tuple[str, Decimal | None, Decimal | None]  # currency, min, max
+
+
+def filters_hold(
+    tender: Tender, reserved_only: bool, categories: Collection[str], bounds: Bounds | None
+) -> bool:
     """Value range, categories, reserved-only; what a tender does not say does not exclude it."""
-    if profile.reserved_only and not tender.reserved_for:
+    if reserved_only and not tender.reserved_for:
         return False
-    if profile.categories and tender.category and tender.category not in profile.categories:
+    if categories and tender.category and tender.category not in categories:
         return False
-    bounds, value = profile.value_range, tender.estimated_value
-    if bounds is None or value is None or value.currency != bounds.currency:
+    value = tender.estimated_value
+    if bounds is None or value is None or value.currency != bounds[0]:
         return True
-    return (bounds.min is None or value.amount >= bounds.min) and (
-        bounds.max is None or value.amount <= bounds.max
-    )
+    low, high = bounds[1], bounds[2]
+    return (low is None or value.amount >= low) and (high is None or value.amount <= high)
+
+
+def value_bounds(profile: AlertProfile) -> Bounds | None:
+    bounds = profile.value_range
+    return None if bounds is None else (bounds.currency, bounds.min, bounds.max)
+
+
+def passes_filters(profile: AlertProfile, tender: Tender) -> bool:
+    return filters_hold(tender, profile.reserved_only, profile.categories, value_bounds(profile))
 
 
 def evaluate_profile(profile: AlertProfile, tender: Tender, language: str) -> Verdict | None:

@@ -4,6 +4,10 @@ Pure. A keyword may be a phrase ("entretien ménager"): it is found when its wor
 that order in the notice. Snowball's French stems are not always stable across inflections
 (`ménager` → `menag`, `ménagers` → `menager`), so two stems agree when they are equal or when the
 shorter one, at least four letters long, begins the other.
+
+Agreement is also written as key equality, for the matcher's index: a text stem agrees with a
+phrase stem exactly when `text_stem_keys` of the one and `phrase_stem_keys` of the other share a
+key.
 """
 
 from __future__ import annotations
@@ -19,6 +23,15 @@ _STEMMERS = {"fr": "french", "en": "english"}
 MIN_PREFIX = 4
 
 
+def stemmer_name(language: str) -> str:
+    """The Snowball stemmer a language's text goes through; unknown languages get English's."""
+    return _STEMMERS.get(language, "english")
+
+
+# One language per stemmer, to stem a profile's phrase as each kind of notice would.
+LANGUAGE_OF_STEMMER = {name: language for language, name in _STEMMERS.items()}
+
+
 def fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text.lower())
     return "".join(char for char in decomposed if not unicodedata.combining(char))
@@ -26,7 +39,7 @@ def fold(text: str) -> str:
 
 @lru_cache(maxsize=4)
 def _stemmer(language: str) -> snowballstemmer.stemmer:
-    return snowballstemmer.stemmer(_STEMMERS.get(language, "english"))
+    return snowballstemmer.stemmer(stemmer_name(language))
 
 
 @lru_cache(maxsize=4096)
@@ -40,6 +53,22 @@ def _agree(one: str, other: str) -> bool:
         return True
     shorter, longer = sorted((one, other), key=len)
     return len(shorter) >= MIN_PREFIX and longer.startswith(shorter)
+
+
+def text_stem_keys(stem: str) -> list[str]:
+    """Keys of a stem of the text: itself whole, and each of its prefixes of four letters or more.
+
+    With `phrase_stem_keys`: `^p` meets the text stems that begin with p (p itself included), and
+    `=` meets a text stem that is a proper prefix of p, or p itself when p is too short to be a
+    prefix; which is `_agree`, as keys."""
+    return [f"={stem}", *(f"^{stem[:size]}" for size in range(MIN_PREFIX, len(stem) + 1))]
+
+
+def phrase_stem_keys(stem: str) -> list[str]:
+    """Keys of a stem of a wanted phrase: any text stem it agrees with has one of them."""
+    if len(stem) < MIN_PREFIX:
+        return [f"={stem}"]
+    return [f"^{stem}", *(f"={stem[:size]}" for size in range(MIN_PREFIX, len(stem)))]
 
 
 def contains(text_stems: tuple[str, ...], phrase_stems: tuple[str, ...]) -> bool:
