@@ -18,16 +18,9 @@ from shared.events import Tender
 FULL_RELOAD_SECONDS = 600.0
 
 
-def _keywords_only(enterprise: Enterprise) -> bool:
-    return any(not p.codes and (p.keywords.any or p.keywords.all) for p in enterprise.profiles)
-
-
 class EnterpriseCatalogue:
     def __init__(self) -> None:
         self._enterprises: dict[str, Enterprise] = {}
-        # Enterprises with a profile found by keywords alone: the index has no keyword postings
-        # yet, so these are always candidates and the rules decide.
-        self._by_keywords_only: set[str] = set()
         self._index = ProfileIndex()
         self.seen_until: datetime | None = None
         self.loaded_at = 0.0
@@ -35,7 +28,6 @@ class EnterpriseCatalogue:
     def replace_all(self, enterprises: Iterable[Enterprise], seen_until: datetime | None) -> None:
         active = [e for e in enterprises if e.status == "active"]
         self._enterprises = {e.id: e for e in active}
-        self._by_keywords_only = {e.id for e in active if _keywords_only(e)}
         self._index = ProfileIndex.build(active)
         self.seen_until = seen_until
         self.loaded_at = time.monotonic()
@@ -47,12 +39,9 @@ class EnterpriseCatalogue:
             if self._enterprises.get(enterprise.id) == enterprise:
                 continue  # seen again through the `$gte` overlap: nothing new
             count += 1
-            self._by_keywords_only.discard(enterprise.id)
             if enterprise.status == "active":
                 self._enterprises[enterprise.id] = enterprise
                 self._index.upsert(enterprise)
-                if _keywords_only(enterprise):
-                    self._by_keywords_only.add(enterprise.id)
             else:
                 self._enterprises.pop(enterprise.id, None)
                 self._index.remove(enterprise.id)
@@ -65,7 +54,6 @@ class EnterpriseCatalogue:
     def candidates(self, tender: Tender) -> list[Enterprise]:
         """The enterprises with at least one profile that fits the tender (eligibility aside)."""
         owners = {enterprise_id for enterprise_id, _ in self._index.candidates(tender)}
-        owners |= self._by_keywords_only
         return [self._enterprises[owner] for owner in owners if owner in self._enterprises]
 
     def known(self, enterprise_ids: Iterable[str]) -> list[Enterprise]:

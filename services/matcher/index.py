@@ -2,25 +2,43 @@
 
 This is the percolator problem (Elasticsearch's percolator, Lucene Monitor): the stored queries
 are the alert profiles and each tender is a document run against all of them. The index answers
-the profile-fit question of `matcher.rules.evaluate_profile` — the same (enterprise id, profile
-id) pairs, nothing more — and leaves eligibility (`rules.is_eligible`), scores and reasons to the
-rules, which the caller runs on the few candidates only.
+the profile-fit question of `matcher.rules.evaluate_profile` — exactly the same (enterprise id,
+profile id) pairs, on every field of a profile — and leaves eligibility (`rules.is_eligible`),
+scores and reasons to the rules, which the caller runs on the few candidates only.
 
 Conditions
     A profile sets a few conditions; each is a disjunction over string keys: it holds when one of
     the profile's keys is among the keys the tender produces for that condition.
 
-    - code (always set): profile keys `UNSPSC:7611` (scheme, prefix); tender keys every prefix of
-      every normalised code of the tender and its lots (`rules.normalise_code`, so the CPV check
-      digit is dropped), which turns `startswith` into key equality. A profile without codes has
-      no key and never fits, as under the current rules.
+    - code (set when the profile has codes): profile keys `UNSPSC:7611` (scheme, prefix); tender
+      keys every prefix of every normalised code of the tender and its lots
+      (`rules.normalise_code`, so the CPV check digit is dropped), which turns `startswith` into
+      key equality. Exact.
+    - keyword (set when the profile has `any` or `all` words): keys on word stems, per Snowball
+      stemmer, since a phrase is stemmed as the tender's language is (`french=menag`). Two stems
+      agree when equal or when the shorter, of four letters or more, begins the other; the keys
+      of `text.text_stem_keys` (tender) and `text.phrase_stem_keys` (profile) meet exactly then.
+      A profile keys one stem of a phrase, its longest: of one of its `all` phrases when it has
+      some (all are needed), else of each of its `any` phrases. That is necessary for the words
+      to be found, and sufficient only for single-word `any` lists; see Verification.
     - territory (set when the profile lists territories): profile keys its territories, plus `?`
       when it accepts tenders of unknown location; tender keys every place of performance (else
-      every buyer territory) with all their ancestors, or `?` when there is none.
+      every buyer territory) with all their ancestors, or `?` when there is none. Exact.
 
-    A profile fits when every condition it sets holds. Profiles setting the same conditions form a
-    class (a bit mask), and each class keeps, per condition, postings: key → compact array of
-    profile ordinals. The keys of each profile are also kept per ordinal ("forward" keys).
+    A profile fits when every condition it sets holds, and it must set code or keyword: a profile
+    with neither never fits and gets no postings, as under the rules. Profiles setting the same
+    conditions form a class (a bit mask, one more bit for "verified"), and each class keeps, per
+    condition, postings: key → compact array of profile ordinals. The keys of each profile are
+    also kept per ordinal ("forward" keys).
+
+Verification
+    What keys cannot say exactly is checked afterwards on the candidates, as Lucene Monitor does
+    after its presearcher, by the rules' own `keywords_found` and `filters_hold`: whether every
+    word of a phrase is there and in order, every `all` phrase, no `none` phrase; the value range,
+    categories and reserved-only filters. Only profiles that need it carry a check (an interned
+    `_Check`, shared by profiles with the same words and filters) and only their classes are
+    verified; a tender's phrases are each looked for once (`rules.phrase_finder`) and its text is
+    stemmed once (`text.stems` is cached).
 
 Query
     For each class, the cost of a condition is the total length of the postings the tender's keys
@@ -28,7 +46,9 @@ Query
     postings is complete, since every profile of the class requires it. Every further condition,
     cheapest first, is then counted in: when its postings are small against the candidates they
     are materialised and intersected (in C), otherwise each candidate is checked against its
-    forward keys. Lookups per tender: one per prefix of each code and per ancestor of each place.
+    forward keys. Then, in verified classes, each candidate's check runs. Lookups per tender: one
+    per prefix of each code, per ancestor of each place and per key of each distinct text stem
+    (its whole and its prefixes of four letters or more).
 
 Updates
     `upsert` appends the enterprise's profiles under fresh ordinals and marks the old ones dead;
@@ -37,16 +57,14 @@ Updates
 
 Memory
     No pydantic object is kept. Per ordinal: an (enterprise id, profile id) tuple — the answer
-    itself, so that answering is a C-level map —, a byte of class mask, and per condition a
-    tuple of interned keys shared by every profile with the same keys. Postings are
-    `array('I')` (4 bytes an entry); each enterprise has one `range` (its ordinals are
-    contiguous).
+    itself, so that answering is a C-level map —, a byte of class mask, a reference to its check
+    (a shared "nothing to check" for most), and per condition a tuple of interned keys shared by
+    every profile with the same keys. Postings are `array('I')` (4 bytes an entry); each
+    enterprise has one `range` (its ordinals are contiguous).
 
-More condition kinds (keywords, category, reserved-only, value range) are further entries of
-`CONDITIONS`: a key function for profiles (None when the profile does not set the condition) and
-one for tenders. Keywords would key on normalised terms, category and reserved-only on a flag; a
-value range needs bucketed keys plus an exact check of the boundary buckets (a hook left out
-until a rule needs it). The index is not thread-safe; the matcher uses it from one event loop.
+More condition kinds are further entries of `CONDITIONS`: a key function for profiles (None when
+the profile does not set the condition) and one for tenders; keys may over-approximate as long as
+the check settles the rest. The index is not thread-safe; the matcher uses it from one event loop.
 """
 
 from __future__ import annotations
@@ -57,7 +75,25 @@ from dataclasses import dataclass
 from itertools import compress
 from operator import not_
 
-from matcher.rules import normalise_code, tender_codes, tender_places
+from matcher.rules import (
+    Bounds,
+    PhraseFinder,
+    filters_hold,
+    keywords_found,
+    normalise_code,
+    phrase_finder,
+    tender_codes,
+    tender_places,
+    tender_text,
+    value_bounds,
+)
+from matcher.text import (
+    LANGUAGE_OF_STEMMER,
+    phrase_stem_keys,
+    stemmer_name,
+    stems,
+    text_stem_keys,
+)
 from shared.enterprises import AlertProfile, Enterprise
 from shared.events import Tender
 from shared.territories import expand
@@ -80,13 +116,17 @@ class Condition:
     name: str
     profile_keys: Callable[[AlertProfile], Iterable[str] | None]  # None: condition not set
     tender_keys: Callable[[Tender], set[str]]
+    # A profile must set at least one "wanted" condition (codes, words) to fit anything.
+    wanted: bool = False
 
 
 def _code_key(scheme: str, prefix: str) -> str:
     return f"{scheme}:{prefix}"
 
 
-def _profile_code_keys(profile: AlertProfile) -> Iterable[str]:
+def _profile_code_keys(profile: AlertProfile) -> Iterable[str] | None:
+    if not profile.codes:
+        return None
     return [_code_key(str(wanted.scheme), wanted.prefix) for wanted in profile.codes]
 
 
@@ -98,6 +138,33 @@ def _tender_code_keys(tender: Tender) -> set[str]:
         # Length 0 too: `code.startswith("")` holds, should an empty prefix ever get in.
         keys.update(_code_key(scheme, code[:length]) for length in range(len(code) + 1))
     return keys
+
+
+def _profile_keyword_keys(profile: AlertProfile) -> Iterable[str] | None:
+    wanted = profile.keywords
+    if not (wanted.any or wanted.all):
+        return None
+    keys: list[str] = []
+    for stemmer, language in LANGUAGE_OF_STEMMER.items():
+        longest = [max(stems(phrase, language), key=len, default=None) for phrase in wanted.all]
+        if wanted.all:
+            if None in longest:
+                continue  # an `all` phrase without a word is never found
+            chosen = [max(filter(None, longest), key=len)]
+        else:
+            chosen = [
+                stem
+                for phrase in wanted.any
+                if (stem := max(stems(phrase, language), key=len, default=None)) is not None
+            ]
+        keys += [stemmer + key for stem in chosen for key in phrase_stem_keys(stem)]
+    return keys
+
+
+def _tender_keyword_keys(tender: Tender) -> set[str]:
+    stemmer = stemmer_name(tender.language)
+    text = set(stems(tender_text(tender), tender.language))
+    return {stemmer + key for stem in text for key in text_stem_keys(stem)}
 
 
 def _profile_territory_keys(profile: AlertProfile) -> Iterable[str] | None:
@@ -113,11 +180,52 @@ def _tender_territory_keys(tender: Tender) -> set[str]:
 
 
 CONDITIONS: tuple[Condition, ...] = (
-    Condition("code", _profile_code_keys, _tender_code_keys),
+    Condition("code", _profile_code_keys, _tender_code_keys, wanted=True),
+    Condition("keyword", _profile_keyword_keys, _tender_keyword_keys, wanted=True),
     Condition("territory", _profile_territory_keys, _tender_territory_keys),
 )
-if len(CONDITIONS) > 8:
+if len(CONDITIONS) > 7:
     raise RuntimeError("class masks are stored in one byte a profile: widen ProfileIndex._masks")
+_WANTED = sum(1 << bit for bit, condition in enumerate(CONDITIONS) if condition.wanted)
+_VERIFIED = 1 << 7  # class bit: candidates of the class are checked one by one
+
+
+@dataclass(frozen=True, slots=True)
+class _Check:
+    """What a profile's keys cannot settle: its words, all of them, and its filters."""
+
+    any: Keys = ()
+    all: Keys = ()
+    none: Keys = ()
+    reserved_only: bool = False
+    categories: Keys = ()
+    bounds: Bounds | None = None
+
+    def holds(self, tender: Tender, has: PhraseFinder) -> bool:
+        if (self.reserved_only or self.categories or self.bounds) and not filters_hold(
+            tender, self.reserved_only, self.categories, self.bounds
+        ):
+            return False
+        if not (self.any or self.all or self.none):
+            return True
+        return keywords_found(self.any, self.all, self.none, has) is not None
+
+
+NO_CHECK = _Check()
+
+
+def _needs_check(profile: AlertProfile) -> bool:
+    """False when the keys say it all: no filter, no `all` or `none`, one-word `any` phrases."""
+    wanted = profile.keywords
+    if profile.reserved_only or profile.categories or profile.value_range is not None:
+        return True
+    if wanted.all or wanted.none:
+        return True
+    return any(
+        len(stems(phrase, language)) > 1
+        for phrase in wanted.any
+        for language in LANGUAGE_OF_STEMMER.values()
+    )
 
 
 class ProfileIndex:
@@ -129,16 +237,19 @@ class ProfileIndex:
         self._reset()
 
     def _reset(self) -> None:
-        # Per profile ordinal: (enterprise id, profile id), class mask, keys of each condition.
+        # Per profile ordinal: (enterprise id, profile id), class mask, keys of each condition,
+        # check (NO_CHECK unless the class is verified).
         self._pairs: list[tuple[str, str]] = []
         self._masks = bytearray()
         self._forward: list[list[Keys]] = [[] for _ in CONDITIONS]
+        self._checks: list[_Check] = []
         # Class mask → per condition → key → ordinals.
         self._postings: dict[int, list[Postings]] = {}
         self._ranges: dict[str, range] = {}
         self._dead: set[int] = set()
         self._strings: dict[str, str] = {}
         self._tuples: dict[Keys, Keys] = {}
+        self._check_table: dict[_Check, _Check] = {NO_CHECK: NO_CHECK}
 
     @classmethod
     def build(cls, enterprises: Iterable[Enterprise], *, compact_min: int = 4096) -> ProfileIndex:
@@ -158,8 +269,8 @@ class ProfileIndex:
         rows = [self._row(profile) for profile in enterprise.profiles]  # may raise: nothing done
         self._drop(enterprise.id)
         start = len(self._pairs)
-        for profile_id, mask, keys in rows:
-            self._append(enterprise.id, profile_id, mask, keys)
+        for profile_id, mask, keys, check in rows:
+            self._append(enterprise.id, profile_id, mask, keys, check)
         self._ranges[enterprise.id] = range(start, len(self._pairs))
         self._maybe_compact()
 
@@ -170,10 +281,22 @@ class ProfileIndex:
 
     def candidates(self, tender: Tender) -> set[tuple[str, str]]:
         """(enterprise id, profile id) of every profile that fits the tender."""
-        tender_keys = [condition.tender_keys(tender) for condition in CONDITIONS]
+        used = 0
+        for mask in self._postings:
+            used |= mask
+        tender_keys = [
+            condition.tender_keys(tender) if (used >> bit) & 1 else set()
+            for bit, condition in enumerate(CONDITIONS)
+        ]
         found: set[int] = set()
+        has: PhraseFinder | None = None
         for mask, postings in self._postings.items():
-            found |= self._class_candidates(mask, postings, tender_keys)
+            fitting = self._class_candidates(mask, postings, tender_keys)
+            if fitting and mask & _VERIFIED:
+                has = has or phrase_finder(tender)
+                checks = self._checks
+                fitting = {o for o in fitting if checks[o].holds(tender, has)}
+            found |= fitting
         if self._dead:
             found = found - self._dead  # iterates the smaller side
         return set(map(self._pairs.__getitem__, found))
@@ -189,6 +312,8 @@ class ProfileIndex:
             "postings": sum(
                 len(a) for per in self._postings.values() for p in per for a in p.values()
             ),
+            "verified": sum(1 for check in self._checks if check is not NO_CHECK),
+            "checks": len(self._check_table) - 1,
         }
 
     def _class_candidates(
@@ -224,8 +349,8 @@ class ProfileIndex:
                 found = set(compress(ordinals, map(not_, disjoint)))
         return found
 
-    def _row(self, profile: AlertProfile) -> tuple[str, int, list[Keys]]:
-        """The profile's id, class mask and keys per condition, interned."""
+    def _row(self, profile: AlertProfile) -> tuple[str, int, list[Keys], _Check]:
+        """The profile's id, class mask, keys per condition and check, interned."""
         mask = 0
         keys: list[Keys] = []
         for bit, condition in enumerate(CONDITIONS):
@@ -233,17 +358,32 @@ class ProfileIndex:
             if wanted is not None:
                 mask |= 1 << bit
             keys.append(self._intern_keys(wanted or ()))
-        return self._intern(profile.id), mask, keys
+        check = NO_CHECK
+        if _needs_check(profile):
+            mask |= _VERIFIED
+            words = profile.keywords
+            check = _Check(
+                any=self._intern_keys(words.any),
+                all=self._intern_keys(words.all),
+                none=self._intern_keys(words.none),
+                reserved_only=profile.reserved_only,
+                categories=self._intern_keys(map(str, profile.categories)),
+                bounds=value_bounds(profile),
+            )
+        return self._intern(profile.id), mask, keys, self._intern_check(check)
 
-    def _append(self, owner: str, profile_id: str, mask: int, keys: Sequence[Keys]) -> None:
+    def _append(
+        self, owner: str, profile_id: str, mask: int, keys: Sequence[Keys], check: _Check
+    ) -> None:
         ordinal = len(self._pairs)
         self._pairs.append((owner, profile_id))
         self._masks.append(mask)
+        self._checks.append(check)
         for forward, wanted in zip(self._forward, keys, strict=True):
             forward.append(wanted)
         bits = [bit for bit in range(len(CONDITIONS)) if (mask >> bit) & 1]
-        if not all(keys[bit] for bit in bits):
-            return  # a condition it sets has no key: it can never fit, so it gets no postings
+        if not mask & _WANTED or not all(keys[bit] for bit in bits):
+            return  # no codes nor words, or a condition without a key: never fits, no postings
         postings = self._postings.get(mask)
         if postings is None:
             postings = self._postings[mask] = [{} for _ in CONDITIONS]
@@ -268,16 +408,21 @@ class ProfileIndex:
     def _compact(self) -> None:
         """Rebuild without the dead ordinals; live ones keep their order, so ranges stay whole."""
         pairs, masks, forward, ranges = self._pairs, self._masks, self._forward, self._ranges
+        checks = self._checks
         self._reset()
         for enterprise_id, ordinals in ranges.items():
             start = len(self._pairs)
             for o in ordinals:
                 keys = [self._intern_keys(per[o]) for per in forward]
-                self._append(enterprise_id, self._intern(pairs[o][1]), masks[o], keys)
+                check = self._intern_check(checks[o])
+                self._append(enterprise_id, self._intern(pairs[o][1]), masks[o], keys, check)
             self._ranges[enterprise_id] = range(start, len(self._pairs))
 
     def _intern(self, text: str) -> str:
         return self._strings.setdefault(text, text)
+
+    def _intern_check(self, check: _Check) -> _Check:
+        return self._check_table.setdefault(check, check)
 
     def _intern_keys(self, keys: Iterable[str]) -> Keys:
         """Deduplicated, and shared with every profile that has the same keys."""

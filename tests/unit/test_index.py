@@ -291,3 +291,139 @@ def test_a_rare_code_drives_and_territories_are_checked_per_candidate() -> None:
     tender = make_tender()
     found = ProfileIndex.build(enterprises).candidates(tender)
     assert found == expected(enterprises, tender) == {("7611-CA-QC-0", "p")}
+
+
+# Keywords: postings on stems, then the check of what keys cannot say.
+
+
+def words(**keywords: list[str]) -> dict[str, Any]:
+    """A profile found by words alone, anywhere."""
+    return {"codes": [], "keywords": keywords}
+
+
+def test_a_profile_found_by_words_alone() -> None:
+    assert fits(words(any=["déneigement"]), title="Déneigement des rues")
+    assert not fits(words(any=["déneigement"]), title="Entretien ménager")
+
+
+def test_wanted_words_and_codes_must_both_hold() -> None:
+    profile = {"codes": unspsc("7611"), "keywords": {"any": ["déneigement", "nettoyage"]}}
+    assert fits(profile, title="Nettoyage des vitres")
+    assert not fits(profile, title="Réfection de toiture")
+    assert not fits(profile, title="Nettoyage des vitres", classifications=codes(("UNSPSC", "82")))
+
+
+def test_a_vetoed_word_wins_over_codes_and_words() -> None:
+    assert not fits({"codes": unspsc("7611"), "keywords": {"none": ["bâtiments"]}})
+    assert fits({"codes": unspsc("7611"), "keywords": {"none": ["déneigement"]}})
+    vetoed = words(any=["entretien"], none=["municipal"])
+    assert not fits(vetoed, title="Entretien des parcs municipaux")
+    assert fits(vetoed, title="Entretien des parcs")
+
+
+def test_every_word_of_all_is_needed() -> None:
+    profile = words(all=["entretien", "déneigement"])
+    assert not fits(profile, title="Entretien ménager", description=None)
+    assert fits(profile, title="Entretien ménager", description="Et déneigement l'hiver.")
+    assert fits(words(all=["nettoyage"], any=["vitres", "parcs"]), title="Nettoyage des vitres")
+    assert not fits(words(all=["nettoyage"], any=["toits"]), title="Nettoyage des vitres")
+
+
+def test_a_phrase_needs_its_words_in_order() -> None:
+    profile = words(any=["entretien ménager"])
+    assert fits(profile, title="Entretien ménager des bâtiments")
+    assert not fits(profile, title="Ménager l'entretien des bâtiments", description=None)
+    assert not fits(profile, title="Entretien des parcs", description="Matériel ménager.")
+
+
+@pytest.mark.parametrize(
+    ("wanted", "title"),
+    [
+        ("ménager", "Travaux ménagers"),  # menag begins menager: the text's stem is longer
+        ("ménagers", "Entretien ménager"),  # menager, and the text's stem menag begins it
+        ("MENAGER", "Entretien Ménager"),  # case and accents
+    ],
+)
+def test_stems_agree_by_prefix_both_ways(wanted: str, title: str) -> None:
+    assert fits(words(any=[wanted]), title=title, description=None)
+
+
+def test_short_stems_must_be_equal() -> None:
+    assert fits(words(any=["eau"]), title="Réseau d'eau potable", description=None)
+    assert not fits(words(any=["eau"]), title="Bureaux à louer", description=None)  # bureau
+    assert not fits(words(any=["lot"]), title="Loterie", description=None)  # loter
+    assert fits(words(any=["lot"]), title="Lotissement", description=None)  # lot, as stemmed
+
+
+def test_phrases_are_stemmed_as_the_tenders_language_is() -> None:
+    # English: cleaning → clean, which begins cleaner; French: cleaning stays cleaning.
+    profile = words(any=["cleaning"])
+    assert fits(profile, title="Cleaners wanted", description=None, language="en")
+    assert fits(profile, title="Cleaners wanted", description=None, language="es")
+    assert not fits(profile, title="Cleaners wanted", description=None, language="fr")
+    # French: eaux → eau; English keeps eaux, which is not eau.
+    assert fits(words(any=["eau"]), title="Eaux usées", description=None, language="fr")
+    assert not fits(words(any=["eau"]), title="Eaux usées", description=None, language="en")
+
+
+def test_words_without_stems_are_never_found() -> None:
+    assert not fits(words(any=["--"]), title="Entretien -- ménager")
+    assert not fits(words(all=["--", "entretien"]), title="Entretien -- ménager")
+    assert fits({"codes": unspsc("7611"), "keywords": {"none": ["--"]}})
+
+
+def test_lot_titles_and_descriptions_count() -> None:
+    lots = [{"id": "1", "title": "Déneigement", "description": "Des trottoirs"}]
+    assert fits(words(any=["trottoirs"]), title="Services divers", description=None, lots=lots)
+
+
+# Filters: checked on the candidates.
+
+
+@pytest.mark.parametrize(
+    ("filters", "tender", "fit"),
+    [
+        ({"reserved_only": True}, {}, False),
+        ({"reserved_only": True}, {"reserved_for": ["insertion"]}, True),
+        ({"categories": ["works"]}, {"category": "services"}, False),
+        ({"categories": ["works", "services"]}, {"category": "services"}, True),
+        ({"categories": ["works"]}, {"category": None}, True),
+        ({"value_range": {"currency": "CAD", "max": "100000"}}, {}, False),  # 150,000 CAD
+        ({"value_range": {"currency": "CAD", "min": "150000"}}, {}, True),  # bounds included
+        ({"value_range": {"currency": "EUR", "max": "10"}}, {}, True),  # another currency
+        ({"value_range": {"currency": "CAD", "max": "10"}}, {"estimated_value": None}, True),
+    ],
+)
+def test_filters_are_checked(filters: dict[str, Any], tender: dict[str, Any], fit: bool) -> None:
+    assert fits({"codes": unspsc("7611"), **filters}, **tender) is fit
+    assert fits({**words(any=["entretien"]), **filters}, **tender) is fit
+
+
+def test_only_profiles_that_need_it_are_checked() -> None:
+    plain = [{"id": "codes", "codes": unspsc("7611")}, {"id": "word", **words(any=["ménage"])}]
+    checked = [
+        {"id": "phrase", **words(any=["entretien ménager"])},
+        {"id": "veto", "codes": unspsc("7611"), "keywords": {"none": ["toiture"]}},
+        {"id": "works", "codes": unspsc("7611"), "categories": ["works"]},
+        {"id": "twin", "codes": unspsc("7611"), "categories": ["works"]},
+    ]
+    index = ProfileIndex.build([make_enterprise(id="e", profiles=plain + checked)])
+    assert index.stats()["verified"] == 4
+    assert index.stats()["checks"] == 3  # the twins share theirs
+
+
+def test_checks_survive_updates_and_compaction() -> None:
+    vetoed = {"id": "p", "codes": unspsc("7611"), "keywords": {"none": ["bâtiments"]}}
+    index = ProfileIndex(compact_min=1)
+    for name in ("a", "b", "c", "d"):
+        index.upsert(make_enterprise(id=name, profiles=[{**vetoed, "id": name}]))
+    index.upsert(make_enterprise(id="b", profiles=[{"id": "b2", "codes": unspsc("76")}]))
+    index.remove("c")
+    assert index.stats()["dead"] == 0
+    tender = make_tender()
+    assert index.candidates(tender) == {("b", "b2")}
+    assert index.candidates(make_tender(title="Entretien ménager", description=None)) == {
+        ("a", "a"),
+        ("b", "b2"),
+        ("d", "d"),
+    }

@@ -2,7 +2,11 @@
 
 Codes are drawn from a two-digit alphabet so that prefixes collide often; territories from the
 reference set plus codes outside it; tenders have CPV check digits, letters in other schemes'
-codes, lots, and places or only buyer territories or nothing at all.
+codes, lots, and places or only buyer territories or nothing at all. Keywords (any, all, none)
+and notice texts come from one small vocabulary of French and English words and phrases, in
+several inflections, accents and cases, so that stems meet, agree by prefix or differ by
+language; tenders are in French, English or Spanish (stemmed as English). Value ranges,
+currencies, categories and reserved-only meet tenders that say, or do not say, the same things.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from matcher import index as index_module
 from matcher.index import ProfileIndex
 from matcher.rules import evaluate_profile
 from shared.enterprises import Enterprise
-from shared.events import CodeScheme, Tender
+from shared.events import Category, CodeScheme, ReservedFor, Tender
 from shared.territories import REFERENCE
 from tests.factories import enterprise_data, make_tender
 
@@ -41,6 +45,34 @@ PROPERTY = settings(
 digits = st.text(alphabet="12", min_size=1, max_size=6)
 territory_sets = st.lists(st.sampled_from(TERRITORIES), max_size=3)
 
+# Stems in French / English: menag / menag, menager / menag, entretien, deneig, snow, remov(al),
+# bat / batiment, nettoyag, eau / eaux, lot, clean(ing), cleaner, travaux / travaux... and "--",
+# which has no word at all.
+VOCABULARY = [
+    *["entretien ménager", "Ménagers", "ménager", "ménage", "MENAGE", "entretien"],
+    *["déneigement", "Deneigement", "snow removal", "removals", "removal", "Snow"],
+    *["bâtiment", "batiments", "Bâtiments municipaux", "nettoyage", "Nettoyages"],
+    *["eau", "eaux", "Eau potable", "lot", "lots", "cleaning", "cleaners", "travaux ménagers"],
+    *["--", "des", "of the", "municipaux", "potable", "travaux"],
+]
+CURRENCIES = ["CAD", "EUR"]
+AMOUNTS = ["0", "1000", "150000", "150000.01", "2000000"]
+CATEGORIES = [category.value for category in Category]
+
+VOCABULARY_WORDS = st.sampled_from(VOCABULARY)
+phrases = st.lists(VOCABULARY_WORDS, max_size=2)
+value_ranges = st.one_of(
+    st.none(),
+    st.fixed_dictionaries(
+        {"currency": st.sampled_from(CURRENCIES)},
+        optional={"min": st.sampled_from(AMOUNTS), "max": st.sampled_from(AMOUNTS)},
+    ),
+)
+
+keywords = st.fixed_dictionaries(
+    {}, optional={"any": phrases, "all": phrases, "none": st.lists(VOCABULARY_WORDS, max_size=1)}
+)
+
 profiles = st.fixed_dictionaries(
     {
         "id": st.sampled_from(PROFILE_IDS),
@@ -50,7 +82,13 @@ profiles = st.fixed_dictionaries(
         ),
         "territories": territory_sets,
         "include_unknown_location": st.booleans(),
-    }
+    },
+    optional={
+        "keywords": keywords,
+        "value_range": value_ranges,
+        "categories": st.lists(st.sampled_from(CATEGORIES), max_size=2),
+        "reserved_only": st.booleans(),
+    },
 )
 
 
@@ -77,26 +115,50 @@ def classifications(draw: st.DrawFn) -> dict[str, str]:
     return {"scheme": scheme, "code": code}
 
 
+# Words of the vocabulary, with whatever comes between them: nothing, a space, punctuation.
+texts = st.lists(
+    st.tuples(VOCABULARY_WORDS, st.sampled_from(["", " ", ", ", " et "])), max_size=5
+).map(lambda parts: "".join(word + separator for word, separator in parts))
+
+
 @st.composite
-def tenders(draw: st.DrawFn) -> Tender:
+def tenders(draw: st.DrawFn, codes: list[dict[str, str]] | None = None) -> Tender:
     lots = draw(
         st.lists(
             st.builds(
-                lambda n, c: {"id": str(n), "title": f"Lot {n}", "classifications": c},
+                lambda n, t, d, c: {
+                    "id": str(n),
+                    "title": f"Lot {n} {t}",
+                    "description": d,
+                    "classifications": c,
+                },
                 st.integers(1, 9),
+                texts,
+                st.one_of(st.none(), texts),
                 st.lists(classifications(), max_size=2),
             ),
             max_size=2,
         )
     )
+    value = st.fixed_dictionaries(
+        {"amount": st.sampled_from(AMOUNTS), "currency": st.sampled_from(CURRENCIES)}
+    )
     overrides: dict[str, Any] = {
-        "classifications": draw(st.lists(classifications(), max_size=3)),
+        "title": draw(texts) or "Avis",
+        "description": draw(st.one_of(st.none(), texts)),
+        "language": draw(st.sampled_from(["fr", "en", "es"])),
+        "classifications": codes
+        if codes is not None
+        else draw(st.lists(classifications(), max_size=3)),
         "lots": lots,
         "place_of_performance": draw(st.one_of(st.just([]), territory_sets)),
         "buyer": {
             "name": "Acheteur",
             "territories": draw(st.lists(st.sampled_from(TERRITORIES), max_size=2)),
         },
+        "estimated_value": draw(st.one_of(st.none(), value)),
+        "category": draw(st.one_of(st.none(), st.sampled_from(CATEGORIES))),
+        "reserved_for": draw(st.lists(st.sampled_from(list(ReservedFor)), max_size=2)),
     }
     return make_tender(**overrides)
 
@@ -159,3 +221,39 @@ def test_index_agrees_with_the_rules_after_updates(
         assert index.candidates(ts[0]) == by_rules(latest, ts[0])
     for tender in ts:
         assert index.candidates(tender) == by_rules(latest, tender)
+
+
+# Words and filters deciding: no territories, and codes that fit or are absent.
+worded_profiles = st.fixed_dictionaries(
+    {
+        "codes": st.sampled_from([[], [{"scheme": "UNSPSC", "prefix": "1"}]]),
+        # `any` always: a phrase of it is keyed on one of its words, which the check completes.
+        "keywords": st.fixed_dictionaries(
+            {"any": phrases},
+            optional={"all": phrases, "none": st.lists(VOCABULARY_WORDS, max_size=1)},
+        ),
+    },
+    optional={
+        "value_range": value_ranges,
+        "categories": st.lists(st.sampled_from(CATEGORIES), max_size=2),
+        "reserved_only": st.booleans(),
+    },
+)
+
+
+@PROPERTY
+@given(
+    st.lists(worded_profiles, min_size=1, max_size=10),
+    st.sampled_from(["fr", "en"]),
+    st.lists(tenders(codes=[{"scheme": "UNSPSC", "code": "11111111"}]), min_size=1, max_size=3),
+)
+def test_words_and_filters_decide_as_the_rules_do(
+    drawn: list[dict[str, Any]], language: str, ts: list[Tender]
+) -> None:
+    profiles = [{**profile, "id": f"p{n}"} for n, profile in enumerate(drawn)]
+    enterprise = Enterprise.model_validate(
+        enterprise_data(id="e", language=language, profiles=profiles)
+    )
+    index = ProfileIndex.build([enterprise])
+    for tender in ts:
+        assert index.candidates(tender) == by_rules({"e": enterprise}, tender)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from matcher.catalogue import EnterpriseCatalogue
 from matcher.rules import evaluate_profile
-from matcher.text import contains, stems
+from matcher.text import _agree, contains, phrase_stem_keys, stems, text_stem_keys
 from shared.enterprises import AlertProfile
 from tests.factories import make_enterprise, make_tender
 
@@ -69,7 +71,7 @@ def test_profiles_without_codes_or_wanted_words_match_nothing() -> None:
     assert evaluate_profile(profile({"none": ["x y"]}), make_tender(**NOTICE), "fr") is None
 
 
-def test_keyword_only_enterprises_are_candidates_of_the_catalogue() -> None:
+def test_keyword_only_enterprises_are_candidates_only_when_their_words_fit() -> None:
     by_words = make_enterprise(
         profiles=[{"id": "k", "keywords": {"any": ["déneigement"]}, "territories": ["CA-QC"]}]
     )
@@ -77,7 +79,12 @@ def test_keyword_only_enterprises_are_candidates_of_the_catalogue() -> None:
     catalogue = EnterpriseCatalogue()
     catalogue.replace_all([by_words, by_codes], None)
     tender = make_tender(classifications=[{"scheme": "UNSPSC", "code": "99999999"}])
-    assert [e.id for e in catalogue.candidates(tender)] == [by_words.id]
+    assert catalogue.candidates(tender) == []  # neither its words nor the other's codes
+    snow = make_tender(
+        title="Déneigement des trottoirs",
+        classifications=[{"scheme": "UNSPSC", "code": "99999999"}],
+    )
+    assert [e.id for e in catalogue.candidates(snow)] == [by_words.id]
     catalogue.apply(
         [
             make_enterprise(
@@ -89,7 +96,33 @@ def test_keyword_only_enterprises_are_candidates_of_the_catalogue() -> None:
         ],
         None,
     )
-    assert catalogue.candidates(tender) == []
+    assert catalogue.candidates(snow) == []
+
+
+words = st.text(alphabet="abcdemn", max_size=9)
+
+
+@given(words, words)
+def test_stem_keys_meet_exactly_when_stems_agree(text_stem: str, phrase_stem: str) -> None:
+    meet = bool(set(text_stem_keys(text_stem)) & set(phrase_stem_keys(phrase_stem)))
+    assert meet is _agree(text_stem, phrase_stem)
+
+
+@pytest.mark.parametrize(
+    ("text_stem", "phrase_stem", "agree"),
+    [
+        ("menager", "menag", True),
+        ("menag", "menager", True),
+        ("menag", "menag", True),
+        ("men", "menag", False),  # too short to stand for a prefix
+        ("eau", "eau", True),
+        ("eaux", "eau", False),
+        ("mena", "menag", True),
+    ],
+)
+def test_stem_keys_examples(text_stem: str, phrase_stem: str, agree: bool) -> None:
+    meet = bool(set(text_stem_keys(text_stem)) & set(phrase_stem_keys(phrase_stem)))
+    assert meet is agree is _agree(text_stem, phrase_stem)
 
 
 @pytest.mark.parametrize(
