@@ -33,12 +33,15 @@ Conditions
 
 Verification
     What keys cannot say exactly is checked afterwards on the candidates, as Lucene Monitor does
-    after its presearcher, by the rules' own `keywords_found` and `filters_hold`: whether every
+    after its presearcher, by the rules' own `keywords_hold` and `filters_hold`: whether every
     word of a phrase is there and in order, every `all` phrase, no `none` phrase; the value range,
-    categories and reserved-only filters. Only profiles that need it carry a check (an interned
-    `_Check`, shared by profiles with the same words and filters) and only their classes are
-    verified; a tender's phrases are each looked for once (`rules.phrase_finder`) and its text is
-    stemmed once (`text.stems` is cached).
+    categories and reserved-only filters. Only profiles that need it carry words (`_Words`) or
+    filters (`_Filters`) to check, interned so that profiles with the same ones share them (word
+    lists sorted: to the rules they are sets), and only the classes holding such profiles are
+    verified. A query checks each distinct `_Words` and `_Filters` once, and goes from candidates
+    to verdicts with C-level maps; a tender's phrases are each looked for once
+    (`rules.phrase_finder`) in its text's stem positions (`text.StemmedText`, cached), and words
+    are stemmed once per process (`text.stems`, cached per text and per word).
 
 Query
     For each class, the cost of a condition is the total length of the postings the tender's keys
@@ -46,7 +49,7 @@ Query
     postings is complete, since every profile of the class requires it. Every further condition,
     cheapest first, is then counted in: when its postings are small against the candidates they
     are materialised and intersected (in C), otherwise each candidate is checked against its
-    forward keys. Then, in verified classes, each candidate's check runs. Lookups per tender: one
+    forward keys. Then, in verified classes, the candidates' checks run. Lookups per tender: one
     per prefix of each code, per ancestor of each place and per key of each distinct text stem
     (its whole and its prefixes of four letters or more).
 
@@ -57,10 +60,10 @@ Updates
 
 Memory
     No pydantic object is kept. Per ordinal: an (enterprise id, profile id) tuple — the answer
-    itself, so that answering is a C-level map —, a byte of class mask, a reference to its check
-    (a shared "nothing to check" for most), and per condition a tuple of interned keys shared by
-    every profile with the same keys. Postings are `array('I')` (4 bytes an entry); each
-    enterprise has one `range` (its ordinals are contiguous).
+    itself, so that answering is a C-level map —, a byte of class mask, references to its words
+    and filters to check (the shared `NO_WORDS` and `NO_FILTERS` for most), and per condition a
+    tuple of interned keys shared by every profile with the same keys. Postings are `array('I')`
+    (4 bytes an entry); each enterprise has one `range` (its ordinals are contiguous).
 
 More condition kinds are further entries of `CONDITIONS`: a key function for profiles (None when
 the profile does not set the condition) and one for tenders; keys may over-approximate as long as
@@ -73,13 +76,13 @@ from array import array
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import compress
-from operator import not_
+from operator import and_, not_
 
 from matcher.rules import (
     Bounds,
     PhraseFinder,
     filters_hold,
-    keywords_found,
+    keywords_hold,
     normalise_code,
     phrase_finder,
     tender_codes,
@@ -87,13 +90,7 @@ from matcher.rules import (
     tender_text,
     value_bounds,
 )
-from matcher.text import (
-    LANGUAGE_OF_STEMMER,
-    phrase_stem_keys,
-    stemmer_name,
-    stems,
-    text_stem_keys,
-)
+from matcher.text import LANGUAGE_OF_STEMMER, phrase_stem_keys, stemmed_text, stemmer_name, stems
 from shared.enterprises import AlertProfile, Enterprise
 from shared.events import Tender
 from shared.territories import expand
@@ -163,8 +160,7 @@ def _profile_keyword_keys(profile: AlertProfile) -> Iterable[str] | None:
 
 def _tender_keyword_keys(tender: Tender) -> set[str]:
     stemmer = stemmer_name(tender.language)
-    text = set(stems(tender_text(tender), tender.language))
-    return {stemmer + key for stem in text for key in text_stem_keys(stem)}
+    return {stemmer + key for key in stemmed_text(tender_text(tender), tender.language).positions}
 
 
 def _profile_territory_keys(profile: AlertProfile) -> Iterable[str] | None:
@@ -190,35 +186,37 @@ _WANTED = sum(1 << bit for bit, condition in enumerate(CONDITIONS) if condition.
 _VERIFIED = 1 << 7  # class bit: candidates of the class are checked one by one
 
 
-@dataclass(frozen=True, slots=True)
-class _Check:
-    """What a profile's keys cannot settle: its words, all of them, and its filters."""
+# Checks are compared by identity (`eq=False`: hashing is C's), so that a query meets each
+# distinct one once; the index interns them, so profiles with the same words or filters share.
+@dataclass(frozen=True, slots=True, eq=False)
+class _Words:
+    """Wanted and vetoed phrases, checked whole."""
 
-    any: Keys = ()
-    all: Keys = ()
-    none: Keys = ()
-    reserved_only: bool = False
-    categories: Keys = ()
-    bounds: Bounds | None = None
+    any: Keys
+    all: Keys
+    none: Keys
 
-    def holds(self, tender: Tender, has: PhraseFinder) -> bool:
-        if (self.reserved_only or self.categories or self.bounds) and not filters_hold(
-            tender, self.reserved_only, self.categories, self.bounds
-        ):
-            return False
-        if not (self.any or self.all or self.none):
-            return True
-        return keywords_found(self.any, self.all, self.none, has) is not None
+    def hold(self, has: PhraseFinder) -> bool:
+        return keywords_hold(self.any, self.all, self.none, has)
 
 
-NO_CHECK = _Check()
+@dataclass(frozen=True, slots=True, eq=False)
+class _Filters:
+    reserved_only: bool
+    categories: Keys
+    bounds: Bounds | None
+
+    def hold(self, tender: Tender) -> bool:
+        return filters_hold(tender, self.reserved_only, self.categories, self.bounds)
 
 
-def _needs_check(profile: AlertProfile) -> bool:
-    """False when the keys say it all: no filter, no `all` or `none`, one-word `any` phrases."""
+NO_WORDS = _Words((), (), ())
+NO_FILTERS = _Filters(False, (), None)
+
+
+def _words_need_check(profile: AlertProfile) -> bool:
+    """False when the keys say it all: no `all` or `none`, and one-word `any` phrases."""
     wanted = profile.keywords
-    if profile.reserved_only or profile.categories or profile.value_range is not None:
-        return True
     if wanted.all or wanted.none:
         return True
     return any(
@@ -226,6 +224,10 @@ def _needs_check(profile: AlertProfile) -> bool:
         for phrase in wanted.any
         for language in LANGUAGE_OF_STEMMER.values()
     )
+
+
+def _has_filters(profile: AlertProfile) -> bool:
+    return profile.reserved_only or bool(profile.categories) or profile.value_range is not None
 
 
 class ProfileIndex:
@@ -238,18 +240,22 @@ class ProfileIndex:
 
     def _reset(self) -> None:
         # Per profile ordinal: (enterprise id, profile id), class mask, keys of each condition,
-        # check (NO_CHECK unless the class is verified).
+        # words and filters to check (NO_WORDS, NO_FILTERS: nothing to check).
         self._pairs: list[tuple[str, str]] = []
         self._masks = bytearray()
         self._forward: list[list[Keys]] = [[] for _ in CONDITIONS]
-        self._checks: list[_Check] = []
+        self._words_of: list[_Words] = []
+        self._filters_of: list[_Filters] = []
         # Class mask → per condition → key → ordinals.
         self._postings: dict[int, list[Postings]] = {}
         self._ranges: dict[str, range] = {}
         self._dead: set[int] = set()
         self._strings: dict[str, str] = {}
         self._tuples: dict[Keys, Keys] = {}
-        self._check_table: dict[_Check, _Check] = {NO_CHECK: NO_CHECK}
+        self._word_table: dict[tuple[Keys, Keys, Keys], _Words] = {((), (), ()): NO_WORDS}
+        self._filter_table: dict[tuple[bool, Keys, Bounds | None], _Filters] = {
+            (False, (), None): NO_FILTERS
+        }
 
     @classmethod
     def build(cls, enterprises: Iterable[Enterprise], *, compact_min: int = 4096) -> ProfileIndex:
@@ -269,8 +275,8 @@ class ProfileIndex:
         rows = [self._row(profile) for profile in enterprise.profiles]  # may raise: nothing done
         self._drop(enterprise.id)
         start = len(self._pairs)
-        for profile_id, mask, keys, check in rows:
-            self._append(enterprise.id, profile_id, mask, keys, check)
+        for profile_id, mask, keys, words, filters in rows:
+            self._append(enterprise.id, profile_id, mask, keys, words, filters)
         self._ranges[enterprise.id] = range(start, len(self._pairs))
         self._maybe_compact()
 
@@ -290,12 +296,23 @@ class ProfileIndex:
         ]
         found: set[int] = set()
         has: PhraseFinder | None = None
+        verdicts: dict[object, bool] = {NO_WORDS: True, NO_FILTERS: True}
         for mask, postings in self._postings.items():
             fitting = self._class_candidates(mask, postings, tender_keys)
             if fitting and mask & _VERIFIED:
+                # Each distinct check once; from candidates to checks to verdicts in C.
                 has = has or phrase_finder(tender)
-                checks = self._checks
-                fitting = {o for o in fitting if checks[o].holds(tender, has)}
+                ordinals = list(fitting)
+                words = list(map(self._words_of.__getitem__, ordinals))
+                filters = list(map(self._filters_of.__getitem__, ordinals))
+                for part in set(words).difference(verdicts):
+                    verdicts[part] = part.hold(has)
+                for other in set(filters).difference(verdicts):
+                    verdicts[other] = other.hold(tender)
+                held = map(
+                    and_, map(verdicts.__getitem__, words), map(verdicts.__getitem__, filters)
+                )
+                fitting = set(compress(ordinals, held))
             found |= fitting
         if self._dead:
             found = found - self._dead  # iterates the smaller side
@@ -312,8 +329,8 @@ class ProfileIndex:
             "postings": sum(
                 len(a) for per in self._postings.values() for p in per for a in p.values()
             ),
-            "verified": sum(1 for check in self._checks if check is not NO_CHECK),
-            "checks": len(self._check_table) - 1,
+            "verified": sum(1 for mask in self._masks if mask & _VERIFIED),
+            "checks": len(self._word_table) + len(self._filter_table) - 2,
         }
 
     def _class_candidates(
@@ -349,8 +366,8 @@ class ProfileIndex:
                 found = set(compress(ordinals, map(not_, disjoint)))
         return found
 
-    def _row(self, profile: AlertProfile) -> tuple[str, int, list[Keys], _Check]:
-        """The profile's id, class mask, keys per condition and check, interned."""
+    def _row(self, profile: AlertProfile) -> tuple[str, int, list[Keys], _Words, _Filters]:
+        """The profile's id, class mask, keys per condition, words and filters to check."""
         mask = 0
         keys: list[Keys] = []
         for bit, condition in enumerate(CONDITIONS):
@@ -358,27 +375,31 @@ class ProfileIndex:
             if wanted is not None:
                 mask |= 1 << bit
             keys.append(self._intern_keys(wanted or ()))
-        check = NO_CHECK
-        if _needs_check(profile):
+        words, filters = NO_WORDS, NO_FILTERS
+        if _words_need_check(profile):
+            phrases = profile.keywords
+            words = self._intern_words(phrases.any, phrases.all, phrases.none)
+        if _has_filters(profile):
+            bounds = value_bounds(profile)
+            filters = self._intern_filters(profile.reserved_only, profile.categories, bounds)
+        if words is not NO_WORDS or filters is not NO_FILTERS:
             mask |= _VERIFIED
-            words = profile.keywords
-            check = _Check(
-                any=self._intern_keys(words.any),
-                all=self._intern_keys(words.all),
-                none=self._intern_keys(words.none),
-                reserved_only=profile.reserved_only,
-                categories=self._intern_keys(map(str, profile.categories)),
-                bounds=value_bounds(profile),
-            )
-        return self._intern(profile.id), mask, keys, self._intern_check(check)
+        return self._intern(profile.id), mask, keys, words, filters
 
     def _append(
-        self, owner: str, profile_id: str, mask: int, keys: Sequence[Keys], check: _Check
+        self,
+        owner: str,
+        profile_id: str,
+        mask: int,
+        keys: Sequence[Keys],
+        words: _Words,
+        filters: _Filters,
     ) -> None:
         ordinal = len(self._pairs)
         self._pairs.append((owner, profile_id))
         self._masks.append(mask)
-        self._checks.append(check)
+        self._words_of.append(words)
+        self._filters_of.append(filters)
         for forward, wanted in zip(self._forward, keys, strict=True):
             forward.append(wanted)
         bits = [bit for bit in range(len(CONDITIONS)) if (mask >> bit) & 1]
@@ -408,21 +429,40 @@ class ProfileIndex:
     def _compact(self) -> None:
         """Rebuild without the dead ordinals; live ones keep their order, so ranges stay whole."""
         pairs, masks, forward, ranges = self._pairs, self._masks, self._forward, self._ranges
-        checks = self._checks
+        words_of, filters_of = self._words_of, self._filters_of
         self._reset()
         for enterprise_id, ordinals in ranges.items():
             start = len(self._pairs)
             for o in ordinals:
                 keys = [self._intern_keys(per[o]) for per in forward]
-                check = self._intern_check(checks[o])
-                self._append(enterprise_id, self._intern(pairs[o][1]), masks[o], keys, check)
+                words, filters = words_of[o], filters_of[o]
+                words = self._intern_words(words.any, words.all, words.none)
+                filters = self._intern_filters(
+                    filters.reserved_only, filters.categories, filters.bounds
+                )
+                profile_id = self._intern(pairs[o][1])
+                self._append(enterprise_id, profile_id, masks[o], keys, words, filters)
             self._ranges[enterprise_id] = range(start, len(self._pairs))
 
     def _intern(self, text: str) -> str:
         return self._strings.setdefault(text, text)
 
-    def _intern_check(self, check: _Check) -> _Check:
-        return self._check_table.setdefault(check, check)
+    def _intern_words(
+        self, any_: Iterable[str], all_: Iterable[str], none: Iterable[str]
+    ) -> _Words:
+        # Sorted: each list is a set to the rules, so more profiles share their words.
+        key = (
+            self._intern_keys(sorted(any_)),
+            self._intern_keys(sorted(all_)),
+            self._intern_keys(sorted(none)),
+        )
+        return self._word_table.get(key) or self._word_table.setdefault(key, _Words(*key))
+
+    def _intern_filters(
+        self, reserved_only: bool, categories: Iterable[str], bounds: Bounds | None
+    ) -> _Filters:
+        key = (reserved_only, self._intern_keys(sorted(map(str, categories))), bounds)
+        return self._filter_table.get(key) or self._filter_table.setdefault(key, _Filters(*key))
 
     def _intern_keys(self, keys: Iterable[str]) -> Keys:
         """Deduplicated, and shared with every profile that has the same keys."""

@@ -6,7 +6,7 @@ vetoed words is in the notice, one of its code prefixes covers one of the tender
 lots' included), its wanted words are found (one of `any`, every one of `all`), and the place of
 performance (else the buyer's territory) lies in one of its territories. Codes or wanted words
 must be set; either is enough. `matcher.index` answers the same question for all profiles at
-once and calls `keywords_found` and `filters_hold` to settle what its keys cannot.
+once and calls `keywords_hold` and `filters_hold` to settle what its keys cannot.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from matcher.reasons import reason
-from matcher.text import contains, stems
+from matcher.text import StemmedText, stemmed_text, stems
 from shared.enterprises import AlertProfile, Enterprise, SocialEconomyKind
 from shared.events import Classification, CodeScheme, MatchReason, ReservedFor, Tender
 from shared.territories import ancestors_and_self, name_of
@@ -96,31 +96,40 @@ def tender_text(tender: Tender) -> str:
 PhraseFinder = Callable[[str], bool]
 
 
+class _Phrases(dict[str, bool]):
+    """Phrase → whether the text has it, filled on first asking."""
+
+    __slots__ = ("language", "text")
+
+    def __init__(self, text: StemmedText, language: str) -> None:
+        super().__init__()
+        self.text, self.language = text, language
+
+    def __missing__(self, phrase: str) -> bool:
+        found = self[phrase] = self.text.contains(stems(phrase, self.language))
+        return found
+
+
 def phrase_finder(tender: Tender) -> PhraseFinder:
     """Whether a phrase is in the tender's text; each phrase is looked for once."""
     language = tender.language
-    text = stems(tender_text(tender), language)
-    seen: dict[str, bool] = {}
+    return _Phrases(stemmed_text(tender_text(tender), language), language).__getitem__
 
-    def has(phrase: str) -> bool:
-        found = seen.get(phrase)
-        if found is None:
-            found = seen[phrase] = contains(text, stems(phrase, language))
-        return found
 
-    return has
+def keywords_hold(
+    any_: Sequence[str], all_: Sequence[str], none: Sequence[str], has: PhraseFinder
+) -> bool:
+    """No vetoed phrase is found, every `all` one is, and one `any` one if there are some."""
+    return not any(map(has, none)) and all(map(has, all_)) and (not any_ or any(map(has, any_)))
 
 
 def keywords_found(
     any_: Sequence[str], all_: Sequence[str], none: Sequence[str], has: PhraseFinder
 ) -> list[str] | None:
-    """The wanted phrases found, or None when a vetoed one is found or wanted ones are missing."""
-    if any(has(phrase) for phrase in none):
+    """The wanted phrases found, or None when the keywords do not hold."""
+    if not keywords_hold(any_, all_, none, has):
         return None
-    found = [phrase for phrase in (*any_, *all_) if has(phrase)]
-    if (any_ and not set(found) & set(any_)) or not set(all_) <= set(found):
-        return None
-    return found
+    return [phrase for phrase in (*any_, *all_) if has(phrase)]
 
 
 def _keyword_reason(

@@ -8,7 +8,14 @@ from hypothesis import strategies as st
 
 from matcher.catalogue import EnterpriseCatalogue
 from matcher.rules import evaluate_profile
-from matcher.text import _agree, contains, phrase_stem_keys, stems, text_stem_keys
+from matcher.text import (
+    StemmedText,
+    _agree,
+    contains,
+    phrase_stem_keys,
+    stems,
+    text_stem_keys,
+)
 from shared.enterprises import AlertProfile
 from tests.factories import make_enterprise, make_tender
 
@@ -106,6 +113,14 @@ words = st.text(alphabet="abcdemn", max_size=9)
 def test_stem_keys_meet_exactly_when_stems_agree(text_stem: str, phrase_stem: str) -> None:
     meet = bool(set(text_stem_keys(text_stem)) & set(phrase_stem_keys(phrase_stem)))
     assert meet is _agree(text_stem, phrase_stem)
+
+
+stem_lists = st.lists(st.sampled_from(["men", "mena", "menag", "menager", "eau", "eaux", ""]))
+
+
+@given(stem_lists, stem_lists)
+def test_a_stemmed_text_finds_phrases_as_the_scan_does(text: list[str], phrase: list[str]) -> None:
+    assert StemmedText(tuple(text)).contains(tuple(phrase)) is contains(tuple(text), tuple(phrase))
 
 
 @pytest.mark.parametrize(
