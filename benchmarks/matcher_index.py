@@ -212,7 +212,8 @@ def areas(rng: random.Random) -> tuple[Area, Area]:
         return levels
 
     quebec = Area("UNSPSC", unspsc_catalogue(rng), of("CA-"), ["CA-QC-MUN-99999"])
-    france = Area("CPV", cpv_catalogue(rng), of("FR"), ["FRH03", "FRH04"])  # NUTS: unknown here
+    # eForms notices give NUTS 3 codes: the reference knows them as the departments' twins.
+    france = Area("CPV", cpv_catalogue(rng), of("FR"), ["FRH03", "FRH04"])
     return quebec, france
 
 
@@ -557,22 +558,22 @@ codes. The generated population is deliberately broad; real profiles, and the fu
 reference, would make answers smaller. The full scan got slower with words: each profile with
 words looks its phrases up in the tender's text.
 
-- **profiles / enterprises**: generated, 1–3 profiles per enterprise, 70 % Québec (UNSPSC) and
-  30 % France (CPV); 1–4 code prefixes per profile at depth 2/4/6/8 (10/35/35/20 %) within one or
-  two sectors, popular sectors first (Zipf); 85 % of profiles list 1–3 territories of the
-  reference set (municipality, agglomeration or department, region, province), 20 % of those
-  also accept tenders of unknown location. Words of their sectors, in the enterprise's language
-  (ten sector vocabularies of about five French and five English words or phrases): 30 % of
-  profiles want 1–3 of them (`any`; a tenth of those make one `all`) besides codes, 5 % want
-  them without codes; 3 % veto a word of some sector (`none`); 6 % set a value range, 5 %
-  categories, 2 % reserved-only. Codes and territories are the same as without words.
+- **profiles / enterprises**: generated, 1–3 profiles per enterprise, 70 % Québec (UNSPSC) and 30
+  % France (CPV); 1–4 code prefixes per profile at depth 2/4/6/8 (10/35/35/20 %) within one or two
+  sectors, popular sectors first (Zipf); 85 % of profiles list 1–3 territories of the reference
+  set (municipality — in France any of its 38,000 communes —, agglomeration or department, region,
+  province), 20 % of those also accept tenders of unknown location. Words of their sectors, in the
+  enterprise's language (ten sector vocabularies of about five French and five English words or
+  phrases): 30 % of profiles want 1–3 of them (`any`; a tenth of those make one `all`) besides
+  codes, 5 % want them without codes; 3 % veto a word of some sector (`none`); 6 % set a value
+  range, 5 % categories, 2 % reserved-only. Codes and territories are the same as without words.
 - **tenders**: {tender_count} generated, 1–3 leaf codes (CPV with a check digit), 15 % with 2–4
   lots; place of performance a municipality (65 %), a region (10 %), a code outside the reference
-  set such as a NUTS code (10 %), only a buyer territory (10 %) or nothing (5 %). French (all of
-  France's, 85 % of Québec's) or English; a title of 2–5 and a description of 10–60 words or
-  phrases, a third from the sector of the first code (a fifth of tenders add another sector's),
-  the rest common words; an estimated value for 70 %, a category for 80 %, a reservation for
-  10 %.
+  set (Québec) or a NUTS 3 code (France) (10 %), only a buyer territory (10 %) or nothing (5 %).
+  French (all of France's, 85 % of Québec's) or English; a title of 2–5 and a description of
+  10–60 words or phrases, a third from the sector of the first code (a fifth of tenders add
+  another sector's), the rest common words; an estimated value for 70 %, a category for 80 %,
+  a reservation for 10 %.
 - **build**: `ProfileIndex.build` over enterprises already in memory.
 - **index memory**: what the index keeps, by `tracemalloc`, after a build from enterprises
   generated on the fly and dropped once indexed (the id and territory strings it shares count).
