@@ -558,9 +558,9 @@ codes. The generated population is deliberately broad; real profiles, and the fu
 reference, would make answers smaller. The full scan got slower with words: each profile with
 words looks its phrases up in the tender's text.
 
-- **profiles / enterprises**: generated, 1–3 profiles per enterprise, 70 % Québec (UNSPSC) and 30
-  % France (CPV); 1–4 code prefixes per profile at depth 2/4/6/8 (10/35/35/20 %) within one or two
-  sectors, popular sectors first (Zipf); 85 % of profiles list 1–3 territories of the reference
+- **profiles / enterprises**: generated, 1–3 profiles per enterprise, 70 % Québec (UNSPSC) and
+  30 % France (CPV); 1–4 code prefixes per profile at depth 2/4/6/8 (10/35/35/20 %) within one or
+  two sectors, popular sectors first (Zipf); 85 % of profiles list 1–3 territories of the reference
   set (municipality — in France any of its 38,000 communes —, agglomeration or department, region,
   province), 20 % of those also accept tenders of unknown location. Words of their sectors, in the
   enterprise's language (ten sector vocabularies of about five French and five English words or
