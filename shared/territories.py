@@ -20,11 +20,12 @@ from __future__ import annotations
 
 import re
 import sys
-import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+
+from shared.text import fold
 
 FRANCE_FILE = Path(__file__).resolve().parent / "reference" / "france.tsv"
 
@@ -264,9 +265,7 @@ _ABBREVIATIONS = {"st": "saint", "ste": "sainte"}
 
 def _name_key(name: str) -> str:
     """A commune's name as addresses write it: `ST-MALO CEDEX 3`, `Les Andelys`, `ANDELYS`."""
-    decomposed = unicodedata.normalize("NFKD", name.lower())
-    folded = "".join(char for char in decomposed if not unicodedata.combining(char))
-    words = re.sub(r"[^a-z0-9]+", " ", folded.split("cedex", 1)[0]).split()
+    words = re.sub(r"[^a-z0-9]+", " ", fold(name).split("cedex", 1)[0]).split()
     words = [_ABBREVIATIONS.get(word, word) for word in words if not word.isdigit()]
     if len(words) > 1 and words[0] in _ARTICLES:
         words = words[1:]

@@ -24,7 +24,6 @@ import io
 import json
 import re
 import tarfile
-import unicodedata
 import urllib.request
 import zipfile
 from collections.abc import Iterable, Iterator
@@ -33,6 +32,7 @@ from typing import Any
 from xml.etree import ElementTree
 
 from shared.territories import FRENCH_DEPARTMENTS, FRENCH_REGIONS
+from shared.text import fold
 
 COG_URL = (
     "https://registry.npmjs.org/@etalab/decoupage-administratif/-/decoupage-administratif-6.0.0.tgz"
@@ -80,8 +80,7 @@ def _nuts_rows(jar: bytes) -> list[dict[str, str]]:
 
 def _key(name: str) -> str:
     """Names compared across sources: no accents, case, spaces, dashes or apostrophes."""
-    folded = unicodedata.normalize("NFKD", name.lower())
-    return re.sub(r"[^a-z0-9]", "", "".join(c for c in folded if not unicodedata.combining(c)))
+    return re.sub(r"[^a-z0-9]", "", fold(name))
 
 
 def _check_insee_levels(regions: list[dict[str, Any]], departments: list[dict[str, Any]]) -> None:

@@ -13,10 +13,11 @@ key.
 from __future__ import annotations
 
 import re
-import unicodedata
 from functools import lru_cache
 
 import snowballstemmer
+
+from shared.text import fold
 
 _WORD = re.compile(r"[a-z0-9]+")
 _STEMMERS = {"fr": "french", "en": "english"}
@@ -30,11 +31,6 @@ def stemmer_name(language: str) -> str:
 
 # One language per stemmer, to stem a profile's phrase as each kind of notice would.
 LANGUAGE_OF_STEMMER = {name: language for language, name in _STEMMERS.items()}
-
-
-def fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(char for char in decomposed if not unicodedata.combining(char))
 
 
 @lru_cache(maxsize=4)

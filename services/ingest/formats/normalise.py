@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import html
 import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -27,6 +26,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import HttpUrl, TypeAdapter, ValidationError
 
 from shared.events import Classification, CodeScheme, Money
+from shared.text import fold
 
 T = TypeVar("T")
 DateOnly = Literal["start", "end"]
@@ -88,12 +88,6 @@ def unique(items: Iterable[T]) -> list[T]:
         if item not in seen:
             seen.append(item)
     return seen
-
-
-def fold(text: str) -> str:
-    """Lower case without accents, to compare labels such as `Français` and `francais`."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(char for char in decomposed if not unicodedata.combining(char))
 
 
 # --- languages ------------------------------------------------------------------------------

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import re
 
-from ingest.formats.normalise import fold, one_line
+from ingest.formats.normalise import one_line
 from shared.territories import REFERENCE, ancestors_and_self, commune_named
+from shared.text import fold
 
 DEFAULT_ZONE = "UTC"
 
