@@ -8,14 +8,15 @@ topic prefix and MongoDB database, so tests never see each other's messages.
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import pytest
 import pytest_asyncio
 from pymongo.asynchronous.database import AsyncDatabase
 
 from shared.mongo import Document, make_client
-from tests.stack_clients import MailSink, StackEndpoints, start_stack
+from tests.stack_clients import MailSink, PrivateMongo, StackEndpoints, start_stack
 
 
 @pytest.fixture(scope="session")
@@ -41,3 +42,14 @@ async def db(stack: StackEndpoints, namespace: str) -> AsyncIterator[AsyncDataba
 @pytest.fixture
 def mail(stack: StackEndpoints) -> MailSink:
     return MailSink(stack.mail_api_url)
+
+
+@pytest.fixture
+def private_mongo(stack: StackEndpoints, tmp_path: Path) -> Iterator[PrivateMongo]:
+    """A MongoDB stand-in of this test's own (the stack's build, a free port, its own data), for
+    tests that kill and restart the server."""
+    server = PrivateMongo(tmp_path / "mongo")
+    try:
+        yield server
+    finally:
+        server.kill()

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import signal
+import socket
+import subprocess
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
 from aiokafka import AIOKafkaConsumer, ConsumerRecord
 
+from vigie_stack import probes
+from vigie_stack.components import Mongo
 from vigie_stack.config import StackConfig
 from vigie_stack.stack import ensure_up
 
@@ -90,3 +96,48 @@ async def produce(bootstrap: str, topic: str, value: bytes, key: bytes | None = 
         await producer.send_and_wait(topic, value, key=key)
     finally:
         await producer.stop()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class PrivateMongo:
+    """The stack's MongoDB stand-in binary run on a free port with a data folder of its own, so a
+    test may kill -9 it and start it again on the same data."""
+
+    def __init__(self, data: Path) -> None:
+        self.binary = Mongo(StackConfig.from_env()).binary
+        self.data = data
+        self.port = free_port()
+        self.url = f"mongodb://127.0.0.1:{self.port}/"
+        self._process: subprocess.Popen[bytes] | None = None
+        self.start()
+
+    def start(self) -> None:
+        self.data.mkdir(parents=True, exist_ok=True)
+        address = f"127.0.0.1:{self.port}"
+        with (self.data.parent / "server.log").open("ab") as log:
+            self._process = subprocess.Popen(
+                [str(self.binary), "--listen-addr", address, "--data-dir", str(self.data)],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                probes.mongo(self.url)
+                return
+            except Exception:
+                if time.monotonic() > deadline or self._process.poll() is not None:
+                    raise
+                time.sleep(0.1)
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown, no flush; what was acknowledged must already be on disk."""
+        if self._process is not None and self._process.poll() is None:
+            self._process.send_signal(signal.SIGKILL)
+            self._process.wait()
+        self._process = None

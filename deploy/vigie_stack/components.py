@@ -45,7 +45,15 @@ def _need(tool: str, hint: str) -> str:
     return found
 
 
-def run_step(cmd: Sequence[str], *, cwd: Path, log: Path, what: str, say: Say) -> None:
+def run_step(
+    cmd: Sequence[str],
+    *,
+    cwd: Path,
+    log: Path,
+    what: str,
+    say: Say,
+    env: dict[str, str] | None = None,
+) -> None:
     """Run one install command with its output appended to log; say what it does and how long."""
     say(f"{what} …")
     log.parent.mkdir(parents=True, exist_ok=True)
@@ -55,7 +63,7 @@ def run_step(cmd: Sequence[str], *, cwd: Path, log: Path, what: str, say: Say) -
         out.flush()
         # The commands are built here from fixed arguments and paths, never from user input.
         code = subprocess.call(  # noqa: S603
-            list(cmd), cwd=cwd, stdout=out, stderr=subprocess.STDOUT
+            list(cmd), cwd=cwd, stdout=out, stderr=subprocess.STDOUT, env=env
         )
     took = time.monotonic() - started
     if code != 0:
@@ -320,10 +328,20 @@ class Mongo(Component):
     def data_paths(self) -> list[Path]:
         return [self.cfg.stack_dir / "mongo", self.log]
 
+    @property
+    def patches(self) -> list[Path]:
+        """Changes to upstream FerretDB, each a patch file saying why (see ferretdb/*.patch)."""
+        return sorted(self.source.glob("*.patch"))
+
+    @property
+    def build_dir(self) -> Path:
+        return self.cfg.stack_dir / "build" / "ferretdb"
+
     def _built(self) -> bool:
         if not self.binary.is_file():
             return False
         sources = [self.source / name for name in ("main.go", "go.mod", "go.sum")]
+        sources += self.patches
         newest = max(path.stat().st_mtime for path in sources)
         return self.binary.stat().st_mtime > newest
 
@@ -332,12 +350,44 @@ class Mongo(Component):
         if self._built():
             return
         go = _need("go", "FerretDB is built from source with the Go toolchain")
+        self._patched_tree(go, say)
         self.binary.parent.mkdir(parents=True, exist_ok=True)
         partial = self.binary.with_name("ferretdb.partial")
         cmd = [go, "build", "-trimpath", "-buildvcs=false", "-o", str(partial), "."]
         what = f"mongo: building {self.title} (go build, about a minute the first time)"
-        run_step(cmd, cwd=self.source, log=self.install_log, what=what, say=say)
+        run_step(cmd, cwd=self.build_dir, log=self.install_log, what=what, say=say)
         partial.replace(self.binary)  # a half-written binary must never look built
+
+    def _patched_tree(self, go: str, say: Say) -> None:
+        """The build folder: our main module, and upstream FerretDB from the Go module proxy with
+        our patches applied, put in place by a `replace` directive."""
+        shutil.rmtree(self.build_dir, ignore_errors=True)
+        self.build_dir.mkdir(parents=True)
+        for name in ("main.go", "go.mod", "go.sum"):
+            shutil.copy2(self.source / name, self.build_dir / name)
+        module = f"github.com/FerretDB/FerretDB@{FERRETDB_VERSION}"
+        log, cwd = self.install_log, self.build_dir
+        what = "mongo: fetching FerretDB from the Go module proxy"
+        run_step([go, "mod", "download", module], cwd=cwd, log=log, what=what, say=say)
+        found = subprocess.run(  # noqa: S603 - fixed arguments
+            [go, "list", "-m", "-f", "{{.Dir}}", module], cwd=cwd, capture_output=True, text=True
+        )
+        if found.returncode != 0 or not found.stdout.strip():
+            raise InstallError(f"`go list -m {module}` failed: {found.stderr.strip()}", log)
+        upstream = self.build_dir / "FerretDB"
+        shutil.copytree(found.stdout.strip(), upstream)
+        for path in upstream.rglob("*"):  # the module cache is read-only
+            path.chmod(path.stat().st_mode | 0o200)
+        upstream.chmod(upstream.stat().st_mode | 0o200)
+        git = _need("git", "FerretDB's patches are applied with `git apply`")
+        # Outside any repository (the stack dir may sit in a clone), `git apply` acts as `patch`.
+        alone = {**os.environ, "GIT_CEILING_DIRECTORIES": str(upstream.parent)}
+        for patch in self.patches:
+            what = f"mongo: applying {patch.name}"
+            cmd = [git, "apply", "--verbose", str(patch)]
+            run_step(cmd, cwd=upstream, log=log, what=what, say=say, env=alone)
+        replace = "-replace=github.com/FerretDB/FerretDB=./FerretDB"
+        run_step([go, "mod", "edit", replace], cwd=cwd, log=log, what="mongo: using it", say=say)
 
     def command(self) -> list[str]:
         return [str(self.binary), "--listen-addr", self.address(), "--data-dir", str(self.data)]

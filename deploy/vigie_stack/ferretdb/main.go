@@ -21,6 +21,10 @@ func main() {
 	listen := flag.String("listen-addr", "127.0.0.1:27017", "TCP address to listen on")
 	dataDir := flag.String("data-dir", "data", "directory holding the SQLite databases")
 	verbose := flag.Bool("verbose", false, "also log every connection and every failed command")
+	// normal: a commit is in the write-ahead log before it is acknowledged, so it survives the
+	// server being killed (kill -9); full: also fsync'ed at every commit, so it survives the
+	// machine losing power, at the cost of one fsync per write.
+	synchronous := flag.String("synchronous", "normal", "SQLite synchronous mode: normal or full")
 	flag.Parse()
 
 	var handler slog.Handler = slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo})
@@ -30,13 +34,18 @@ func main() {
 
 	logger := slog.New(handler)
 
-	if err := run(*listen, *dataDir, logger); err != nil {
+	if *synchronous != "normal" && *synchronous != "full" {
+		logger.Error("-synchronous must be normal or full", "got", *synchronous)
+		os.Exit(2)
+	}
+
+	if err := run(*listen, *dataDir, *synchronous, logger); err != nil {
 		logger.Error("ferretdb failed", "error", err)
 		os.Exit(1)
 	}
 }
 
-func run(listen, dataDir string, logger *slog.Logger) error {
+func run(listen, dataDir, synchronous string, logger *slog.Logger) error {
 	abs, err := filepath.Abs(dataDir)
 	if err != nil {
 		return err
@@ -51,7 +60,8 @@ func run(listen, dataDir string, logger *slog.Logger) error {
 		Listener:  ferretdb.ListenerConfig{TCP: listen},
 		Logger:    logger,
 		Handler:   "sqlite",
-		SQLiteURL: "file:" + abs + "/",
+		// FerretDB adds its own defaults (WAL journal, busy timeout) to these.
+		SQLiteURL: "file:" + abs + "/?_pragma=synchronous(" + synchronous + ")",
 	})
 	if err != nil {
 		return err
@@ -62,7 +72,7 @@ func run(listen, dataDir string, logger *slog.Logger) error {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
 
-	logger.Info("ferretdb listening", "addr", listen, "data", abs)
+	logger.Info("ferretdb listening", "addr", listen, "data", abs, "synchronous", synchronous)
 
 	return f.Run(ctx)
 }
