@@ -8,7 +8,7 @@ from typing import Any
 
 from ingest.publishers import Publisher
 from ingest.registry import Stored
-from ingest.revisions import Current, Decision, TenderStatus, content_hash
+from ingest.revisions import Current, Decision, TenderStatus, Write, content_hash
 from shared.events import TenderEvent, TenderEventKind
 
 TEST_KEY = "vk_0123456789ab_abcdefghijklmnopqrstuvwxyzABCDEF"
@@ -39,6 +39,10 @@ class RecordingPublisher:
         if self.fail:
             raise ConnectionError("kafka unreachable")
         self.events.append(event)
+
+    async def publish_many(self, events: list[TenderEvent]) -> None:
+        for event in events:
+            await self.publish(event)
 
 
 class InMemoryTenders:
@@ -80,3 +84,18 @@ class InMemoryTenders:
         stored = self.items[uid]
         if stored.pending_event == event:
             self.items[uid] = dataclasses.replace(stored, pending_event=None)
+
+    async def get_many(self, uids: list[str]) -> dict[str, Stored]:
+        return {uid: self.items[uid] for uid in uids if uid in self.items}
+
+    async def save_many(self, writes: list[Write]) -> set[str]:
+        written = set()
+        for w in writes:
+            args = (w.event, w.decision, w.content, w.publisher_id, w.source_revision)
+            if await self.save(w.expected, *args):
+                written.add(w.event.tender.uid)
+        return written
+
+    async def clear_pending_many(self, events: list[TenderEvent]) -> None:
+        for event in events:
+            await self.clear_pending(event.tender.uid, event)

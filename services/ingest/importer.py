@@ -13,13 +13,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ingest.formats import Parsed, Rejected, Skipped, parse_document
-from ingest.intake import TenderIntake
+from ingest.intake import Notice, TenderIntake
 from ingest.revisions import CancelledTenderError
 
 NOTICE_SUFFIXES = {".json", ".xml"}
 CHUNK = 2_000
-# Tenders in flight at once: enough to fill Kafka batches; FerretDB's SQLite serialises writes.
-CONCURRENCY = 16
+# Tenders written together: one read, one write and one batch of Kafka sends for all of them.
+BATCH = 250
+# Batches in flight at once, so Kafka's acknowledgements overlap the next batch's MongoDB work.
+CONCURRENCY = 4
 
 
 @dataclass
@@ -84,20 +86,26 @@ class NoticeImporter:
             summary.rejected.append((outcome.ref, outcome.reason))
 
     async def submit(self, notices: list[tuple[str, Parsed]], summary: ImportSummary) -> None:
+        """Tenders go in batches of distinct uids; a tender's later notices go in later rounds
+        of its batch, so they keep the order of the files."""
         by_uid: dict[str, list[tuple[str, Parsed]]] = {}
         for ref, notice in notices:
             by_uid.setdefault(notice.tender.uid, []).append((ref, notice))
-        await asyncio.gather(*(self._in_order(chain, summary) for chain in by_uid.values()))
+        chains = list(by_uid.values())
+        batches = [chains[start : start + BATCH] for start in range(0, len(chains), BATCH)]
+        await asyncio.gather(*(self._rounds(batch, summary) for batch in batches))
 
-    async def _in_order(self, chain: list[tuple[str, Parsed]], summary: ImportSummary) -> None:
+    async def _rounds(self, chains: list[list[tuple[str, Parsed]]], summary: ImportSummary) -> None:
         async with self._gate:
-            for ref, notice in chain:
-                try:
-                    receipt = await self._intake.receive(
-                        notice.kind, notice.tender, self._publisher_id
-                    )
-                except CancelledTenderError as exc:
-                    summary.counts["rejected"] += 1
-                    summary.rejected.append((f"{ref}#{notice.tender.uid}", str(exc)))
-                    continue
-                summary.counts[receipt.outcome.value] += 1
+            for depth in range(max(len(chain) for chain in chains)):
+                current = [chain[depth] for chain in chains if depth < len(chain)]
+                receipts = await self._intake.receive_many(
+                    [Notice(parsed.kind, parsed.tender) for _, parsed in current],
+                    self._publisher_id,
+                )
+                for (ref, parsed), receipt in zip(current, receipts, strict=True):
+                    if isinstance(receipt, CancelledTenderError):
+                        summary.counts["rejected"] += 1
+                        summary.rejected.append((f"{ref}#{parsed.tender.uid}", str(receipt)))
+                    else:
+                        summary.counts[receipt.outcome.value] += 1

@@ -10,8 +10,10 @@ import structlog
 from ingest.publisher import TenderPublisher
 from ingest.registry import Stored
 from ingest.revisions import (
+    CancelledTenderError,
     Decision,
     Outcome,
+    Write,
     content_of,
     decide_cancel,
     decide_push,
@@ -51,6 +53,22 @@ class TenderStore(Protocol):
     ) -> bool: ...
 
     async def clear_pending(self, uid: str, event: TenderEvent) -> None: ...
+
+    async def get_many(self, uids: list[str]) -> dict[str, Stored]: ...
+
+    async def save_many(self, writes: list[Write]) -> set[str]:
+        """The uids whose write was applied; the others lost a race."""
+        ...
+
+    async def clear_pending_many(self, events: list[TenderEvent]) -> None: ...
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A notice from a feed or a file: what it says happened, and the tender."""
+
+    kind: TenderEventKind
+    tender: Tender
 
 
 class UnknownTenderError(Exception):
@@ -114,6 +132,78 @@ class TenderIntake:
             if await self._write(None, revised, decision, content, publisher_id, tender.revision):
                 return Receipt(tender.uid, 1, Outcome.CANCELLED, decision.changed_fields)
         raise ConcurrentUpdateError(tender.uid)
+
+    async def receive_many(
+        self, notices: list[Notice], publisher_id: str
+    ) -> list[Receipt | CancelledTenderError]:
+        """`receive` for notices of distinct tenders, in a few round trips for all of them: one
+        read, one write per kind of write, one batch of Kafka sends, one update. What this fast
+        path cannot settle (a cancellation, a write that lost a race) goes through `receive`."""
+        if len({notice.tender.uid for notice in notices}) != len(notices):
+            raise ValueError("receive_many takes at most one notice per tender")
+        stored = await self._settled_many([notice.tender.uid for notice in notices])
+        results: dict[int, Receipt | CancelledTenderError] = {}
+        writes: dict[int, Write] = {}
+        for index, notice in enumerate(notices):
+            if notice.kind == TenderEventKind.CANCELLED:
+                continue
+            try:
+                outcome = self._prepare(notice.tender, stored.get(notice.tender.uid), publisher_id)
+            except CancelledTenderError as exc:
+                results[index] = exc
+                continue
+            if isinstance(outcome, Receipt):
+                results[index] = outcome
+            else:
+                writes[index] = outcome
+        written = await self._registry.save_many(list(writes.values()))
+        events = [write.event for write in writes.values() if write.event.tender.uid in written]
+        await self._publisher.publish_many(events)
+        await self._registry.clear_pending_many(events)
+        for index, write in writes.items():
+            if write.event.tender.uid in written:
+                decision = write.decision
+                uid = write.event.tender.uid
+                results[index] = Receipt(
+                    uid, decision.revision, decision.outcome, decision.changed_fields
+                )
+        for index, notice in enumerate(notices):
+            if index not in results:
+                results[index] = await self._receive_one(notice, publisher_id)
+        return [results[index] for index in range(len(notices))]
+
+    async def _receive_one(
+        self, notice: Notice, publisher_id: str
+    ) -> Receipt | CancelledTenderError:
+        try:
+            return await self.receive(notice.kind, notice.tender, publisher_id)
+        except CancelledTenderError as exc:
+            return exc
+
+    @staticmethod
+    def _prepare(tender: Tender, stored: Stored | None, publisher_id: str) -> Receipt | Write:
+        """What a push of this tender does to what is stored: nothing (a receipt) or a write."""
+        content = content_of(tender)
+        decision = decide_push(stored.current if stored else None, content, tender.revision)
+        if decision.outcome == Outcome.UNCHANGED:
+            return Receipt(tender.uid, decision.revision, decision.outcome)
+        revised = tender.model_copy(update={"revision": decision.revision})
+        event = TenderEvent(
+            kind=_KIND[decision.outcome],
+            tender=revised,
+            changed_fields=list(decision.changed_fields),
+        )
+        expected = stored.current.revision if stored else None
+        return Write(expected, event, decision, content, publisher_id, tender.revision)
+
+    async def _settled_many(self, uids: list[str]) -> dict[str, Stored]:
+        """`_settled` for many tenders: events earlier attempts left unpublished go out first."""
+        stored = await self._registry.get_many(uids)
+        left = [item.pending_event for item in stored.values() if item.pending_event is not None]
+        if left:
+            await self._publisher.publish_many(left)
+            await self._registry.clear_pending_many(left)
+        return stored
 
     async def _settled(self, uid: str) -> Stored | None:
         """The stored tender, after publishing any event an earlier attempt left unpublished."""

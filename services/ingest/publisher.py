@@ -7,12 +7,16 @@ from typing import Protocol
 from faststream.kafka import KafkaBroker
 
 from shared.events import TENDERS_TOPIC, TenderEvent
-from shared.kafka.broker import publish_event
+from shared.kafka.broker import publish_event, publish_events
 from shared.settings import CommonSettings
 
 
 class TenderPublisher(Protocol):
     async def publish(self, event: TenderEvent) -> None: ...
+
+    async def publish_many(self, events: list[TenderEvent]) -> None:
+        """Every event acknowledged by Kafka when this returns; they may be sent together."""
+        ...
 
 
 class KafkaTenderPublisher:
@@ -22,3 +26,6 @@ class KafkaTenderPublisher:
 
     async def publish(self, event: TenderEvent) -> None:
         await publish_event(self._broker, self._topic, event.key, event)
+
+    async def publish_many(self, events: list[TenderEvent]) -> None:
+        await publish_events(self._broker, self._topic, [(event.key, event) for event in events])

@@ -12,13 +12,22 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from pymongo import ASCENDING
+from pymongo import ASCENDING, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
-from ingest.revisions import Current, Decision, TenderStatus, content_hash, content_of
+from ingest.revisions import (
+    Current,
+    Decision,
+    TenderStatus,
+    Write,
+    content_hash,
+    content_of,
+)
 from shared.events import Tender, TenderEvent, TenderEventKind
 from shared.mongo import Document, retrying
+
+DUPLICATE_KEY = 11000
 
 
 @dataclass(frozen=True)
@@ -28,6 +37,57 @@ class Stored:
     pending_event: TenderEvent | None
     updated_at: datetime
     history: list[dict[str, Any]]
+
+
+def _fields(write: Write, now: datetime) -> Document:
+    tender, event = write.event.tender, write.event
+    cancelled = event.kind == TenderEventKind.CANCELLED
+    status = TenderStatus.CANCELLED if cancelled else TenderStatus.OPEN
+    return {
+        "revision": write.decision.revision,
+        "status": status.value,
+        "content_hash": content_hash(write.content),
+        "source_revision": write.source_revision,
+        "tender": tender.model_dump(mode="json"),
+        "buyer_id": tender.buyer.id,
+        "pending_event_id": str(event.event_id),
+        "pending": {
+            "event_id": str(event.event_id),
+            "occurred_at": event.occurred_at,
+            "kind": event.kind.value,
+            "changed_fields": list(event.changed_fields),
+        },
+        "updated_at": now,
+    }
+
+
+def _history_entry(write: Write, now: datetime) -> Document:
+    return {
+        "revision": write.decision.revision,
+        "outcome": write.decision.outcome.value,
+        "at": now,
+        "changed_fields": list(write.decision.changed_fields),
+        "publisher": write.publisher_id,
+        "event_id": str(write.event.event_id),
+    }
+
+
+def _new_document(write: Write) -> Document:
+    now = datetime.now(UTC)
+    return {
+        "_id": write.event.tender.uid,
+        **_fields(write, now),
+        "history": [_history_entry(write, now)],
+    }
+
+
+def _conditional_update(write: Write) -> tuple[Document, Document]:
+    """Filter and update: served by the `_id` index, applied only if `expected` is current."""
+    now = datetime.now(UTC)
+    return (
+        {"_id": write.event.tender.uid, "revision": write.expected},
+        {"$set": _fields(write, now), "$push": {"history": _history_entry(write, now)}},
+    )
 
 
 def _stored(document: Document) -> Stored:
@@ -68,6 +128,11 @@ class TenderRegistry:
         document = await retrying(lambda: self._tenders.find_one({"_id": uid}))
         return _stored(document) if document else None
 
+    async def get_many(self, uids: list[str]) -> dict[str, Stored]:
+        """The stored tenders among `uids`, by uid: one query served by the `_id` index."""
+        documents = await retrying(lambda: self._tenders.find({"_id": {"$in": uids}}).to_list())
+        return {document["_id"]: _stored(document) for document in documents}
+
     async def save(
         self,
         expected: int | None,
@@ -78,54 +143,75 @@ class TenderRegistry:
         source_revision: int,
     ) -> bool:
         """Write the new revision if nobody wrote since `expected` was read; False otherwise."""
-        tender = event.tender
-        now = datetime.now(UTC)
-        entry = {
-            "revision": decision.revision,
-            "outcome": decision.outcome.value,
-            "at": now,
-            "changed_fields": list(decision.changed_fields),
-            "publisher": publisher_id,
-            "event_id": str(event.event_id),
-        }
-        status = (
-            TenderStatus.CANCELLED if event.kind == TenderEventKind.CANCELLED else TenderStatus.OPEN
-        )
-        fields = {
-            "revision": decision.revision,
-            "status": status.value,
-            "content_hash": content_hash(content),
-            "source_revision": source_revision,
-            "tender": tender.model_dump(mode="json"),
-            "buyer_id": tender.buyer.id,
-            "pending_event_id": str(event.event_id),
-            "pending": {
-                "event_id": str(event.event_id),
-                "occurred_at": event.occurred_at,
-                "kind": event.kind.value,
-                "changed_fields": list(event.changed_fields),
-            },
-            "updated_at": now,
-        }
+        write = Write(expected, event, decision, content, publisher_id, source_revision)
         if expected is None:
-            document = {"_id": tender.uid, **fields, "history": [entry]}
             try:
-                await retrying(lambda: self._tenders.insert_one(document))
+                await retrying(lambda: self._tenders.insert_one(_new_document(write)))
             except DuplicateKeyError:
                 return False
             return True
-        result = await retrying(
-            lambda: self._tenders.update_one(
-                {"_id": tender.uid, "revision": expected},
-                {"$set": fields, "$push": {"history": entry}},
-            )
-        )
+        result = await retrying(lambda: self._tenders.update_one(*_conditional_update(write)))
         return result.modified_count == 1
+
+    async def save_many(self, writes: list[Write]) -> set[str]:
+        """Each write as `save` would do it, in two round trips (inserts, conditional updates);
+        the uids written. A write that lost a race is left out, for the caller to retry."""
+        inserts = [write for write in writes if write.expected is None]
+        updates = [write for write in writes if write.expected is not None]
+        written: set[str] = set()
+        if inserts:
+            written |= await self._insert_many(inserts)
+        if updates:
+            requests = [UpdateOne(*_conditional_update(write)) for write in updates]
+            result = await retrying(lambda: self._tenders.bulk_write(requests, ordered=False))
+            uids = [write.event.tender.uid for write in updates]
+            if result.modified_count == len(updates):
+                written.update(uids)
+            else:  # some lost a race: find ours by the event id each history entry carries
+                written |= await self._written_by(updates)
+        return written
+
+    async def _insert_many(self, inserts: list[Write]) -> set[str]:
+        documents = [_new_document(write) for write in inserts]
+        uids = {write.event.tender.uid for write in inserts}
+        try:
+            await retrying(lambda: self._tenders.insert_many(documents, ordered=False))
+        except BulkWriteError as exc:
+            errors = exc.details.get("writeErrors", [])
+            if any(error.get("code") != DUPLICATE_KEY for error in errors):
+                raise
+            return uids - {documents[error["index"]]["_id"] for error in errors}
+        return uids
+
+    async def _written_by(self, writes: list[Write]) -> set[str]:
+        ours = {write.event.tender.uid: str(write.event.event_id) for write in writes}
+        documents = await retrying(
+            lambda: self._tenders.find({"_id": {"$in": list(ours)}}, {"history": 1}).to_list()
+        )
+        return {
+            document["_id"]
+            for document in documents
+            if any(entry.get("event_id") == ours[document["_id"]] for entry in document["history"])
+        }
 
     async def clear_pending(self, uid: str, event: TenderEvent) -> None:
         await retrying(
             lambda: self._tenders.update_one(
                 {"_id": uid, "pending_event_id": str(event.event_id)},
+                {"$set": {"pending_event_id": None, "pending": None}},
+            )
+        )
+
+    async def clear_pending_many(self, events: list[TenderEvent]) -> None:
+        """As `clear_pending` for each event, in one round trip: a tender is cleared only if its
+        pending event is one of these (event ids are unique, so it can only be its own)."""
+        if not events:
+            return
+        uids = [event.tender.uid for event in events]
+        event_ids = [str(event.event_id) for event in events]
+        await retrying(
+            lambda: self._tenders.update_many(
+                {"_id": {"$in": uids}, "pending_event_id": {"$in": event_ids}},
                 {"$set": {"pending_event_id": None, "pending": None}},
             )
         )

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from shared.events import Tender
+from shared.events import Tender, TenderEvent
 
 # Fields that identify or version a notice rather than describe it.
 _NOT_CONTENT = {"source", "source_id", "revision", "uid"}
@@ -45,6 +45,19 @@ class Decision:
     outcome: Outcome
     revision: int
     changed_fields: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Write:
+    """One revision to store with its event: new (`expected` None), or conditional on the
+    revision that was read, so two writers of one tender cannot both win."""
+
+    expected: int | None
+    event: TenderEvent
+    decision: Decision
+    content: dict[str, Any]
+    publisher_id: str
+    source_revision: int
 
 
 class CancelledTenderError(Exception):
