@@ -26,8 +26,9 @@ from notifier.store import DeliveryStore
 from notifier.throttle import TokenBucket
 from notifier.web import create_app
 from shared.events import DELIVERIES_TOPIC, MATCHES_TOPIC, Channel, DeliveryEvent, MatchEvent
+from shared.kafka.batch import subscribe_guarded_batch
 from shared.kafka.broker import make_broker, publish_event
-from shared.kafka.consumer import RetryPolicy, subscribe_guarded
+from shared.kafka.consumer import RetryPolicy
 from shared.kafka.topics import all_topics, ensure_topics
 from shared.mongo import Document, database, make_client
 
@@ -155,13 +156,14 @@ def bootstrap(
         poll_seconds=settings.delivery_poll_seconds,
     )
     notifier = Notifier(store, channels, publish, deliverer, dispatcher, clock)
-    subscribe_guarded(
+    subscribe_guarded_batch(
         broker,
         matches_topic,
         settings.notifier_group_id,
         MatchEvent.model_validate_json,
-        notifier.handle,
+        notifier.handle_batch,
         retry,
+        max_records=settings.intake_batch_size,
     )
     app = create_app(preferences, signer, clock)
     return NotifierService(

@@ -29,12 +29,6 @@ def _payload(delivery: Document) -> bytes:
     return json.dumps({"digest": delivery["_id"], "items": delivery.get("items", [])}).encode()
 
 
-def source_of_current_record() -> dict[str, str]:
-    """The topic, partition and offset the guarded consumer bound to the logging context."""
-    bound = structlog.contextvars.get_contextvars()
-    return {name: str(bound[name]) for name in ("topic", "partition", "offset") if name in bound}
-
-
 def kafka_dead_letter(broker: KafkaBroker, topic: str) -> DeadLetter:
     async def dead_letter(delivery: Document, error: str) -> None:
         source = delivery.get("source", {})

@@ -22,7 +22,7 @@ import structlog
 
 from notifier.channels import ChannelSender
 from notifier.clock import Clock
-from notifier.dead_letter import DeadLetter, source_of_current_record
+from notifier.dead_letter import DeadLetter
 from notifier.dispatcher import Dispatcher
 from notifier.mailer import PermanentDeliveryError, TransientDeliveryError
 from notifier.policy import may_send, profile_channels
@@ -30,6 +30,7 @@ from notifier.schedule import cadence_for, is_urgent, next_digest_at, quiet_unti
 from notifier.store import DeliveryStore
 from shared.enterprises import Cadence, Enterprise
 from shared.events import Channel, DeliveryEvent, DeliveryStatus, MatchEvent, MatchKind
+from shared.kafka.batch import Consumed
 from shared.kafka.consumer import PermanentError, RetryPolicy
 from shared.mongo import Document
 
@@ -67,7 +68,9 @@ def delivery_event(item: Document, status: DeliveryStatus, detail: str) -> Deliv
     )
 
 
-def _details(match: MatchEvent, channel: Channel, kind: str = "alert") -> Document:
+def _details(
+    match: MatchEvent, channel: Channel, source: dict[str, str], kind: str = "alert"
+) -> Document:
     return {
         "type": kind,
         "match_id": match.match_id,
@@ -78,8 +81,12 @@ def _details(match: MatchEvent, channel: Channel, kind: str = "alert") -> Docume
         "channel": channel.value,
         "kind": match.kind.value,
         "match": match.model_dump_json(),
-        "source": source_of_current_record(),
+        "source": source,
     }
+
+
+def _digest_details(enterprise_id: str, channel: str) -> Document:
+    return {"type": "digest", "enterprise_id": enterprise_id, "channel": channel}
 
 
 class Notifier:
@@ -99,18 +106,39 @@ class Notifier:
         self._dispatcher = dispatcher
         self._clock = clock
 
-    async def handle(self, match: MatchEvent) -> None:
-        structlog.contextvars.bind_contextvars(
-            tender_uid=match.tender.uid, enterprise_id=match.enterprise_id
-        )
-        enterprise = await self._store.enterprise(match.enterprise_id)
-        if enterprise is None:
-            raise PermanentError(f"enterprise {match.enterprise_id!r} does not exist")
+    async def handle_batch(self, batch: list[Consumed[MatchEvent]]) -> None:
+        """Record the intents of a batch of matches: the instant ones in two writes for the
+        whole batch, then hand them to the dispatcher; digests and reminders one by one."""
+        ids = sorted({consumed.event.enterprise_id for consumed in batch})
+        enterprises = await self._store.enterprises(ids)
+        missing = [i for i in ids if i not in enterprises]
+        if missing:
+            raise PermanentError(f"enterprise {missing[0]!r} does not exist")
         now = self._clock()
-        channels = self._wanted(enterprise, match.profile_id)
-        for channel in channels:
-            await self._record(enterprise, match, channel, now)
-        await self._plan_reminders(enterprise, match, channels, now)
+        instant: list[tuple[str, Document]] = []
+        for consumed in batch:
+            match, enterprise = consumed.event, enterprises[consumed.event.enterprise_id]
+            channels = self._wanted(enterprise, match.profile_id)
+            for channel in channels:
+                key, details = (
+                    delivery_key(match, channel),
+                    _details(match, channel, consumed.source()),
+                )
+                cadence = cadence_for(enterprise, match.profile_id)
+                if cadence == Cadence.INSTANT or is_urgent(match, now):
+                    instant.append((key, details))
+                elif not await self._hold(enterprise, key, details, channel, cadence, now):
+                    await self._already_recorded(key, now)
+            await self._plan_reminders(enterprise, match, channels, consumed.source(), now)
+        leased = await self._deliverer.claim_leased(instant, now)
+        for key, _ in instant:
+            if key not in leased:
+                await self._already_recorded(key, now)
+        for key, delivery in leased.items():
+            enterprise = enterprises[str(delivery["enterprise_id"])]
+            await self._dispatcher.submit(
+                key, partial(self._deliverer.deliver, delivery, enterprise)
+            )
 
     def _wanted(self, enterprise: Enterprise, profile_id: str) -> list[Channel]:
         """The profile's channels the enterprise consented to; email alone when none is, so the
@@ -119,31 +147,23 @@ class Notifier:
         wanted = [c for c in self._channels if c in usable and enterprise.consents_to(c.value)]
         return wanted or [Channel.EMAIL]
 
-    async def _record(
-        self, enterprise: Enterprise, match: MatchEvent, channel: Channel, now: datetime
-    ) -> None:
-        key = delivery_key(match, channel)
-        details = _details(match, channel)
-        cadence = cadence_for(enterprise, match.profile_id)
-        if cadence == Cadence.INSTANT or is_urgent(match, now):
-            leased = await self._deliverer.claim_leased(key, details, now)
-            if leased is not None:
-                await self._dispatcher.submit(key, partial(self._deliverer.deliver, leased))
-            recorded = leased is not None
-        else:
-            recorded = await self._hold(enterprise, key, details, channel, cadence, now)
-        if not recorded:
-            await self._already_recorded(key, now)
-
     async def _already_recorded(self, key: str, now: datetime) -> None:
-        """A redelivered or replayed match. Settled or pending: nothing to do. Failed: an
-        operator replayed it from the dead-letter topic (`vigie dlq replay`), after fixing the
-        cause, so it is tried afresh."""
-        status = await self._store.status(key)
+        """A redelivered or replayed match. Settled: nothing to do. Pending: the writes a crash
+        may have cut short are finished (the outbox entry, the item's place in its digest).
+        Failed: an operator replayed it from the dead-letter topic (`vigie dlq replay`), after
+        fixing the cause, so it is tried afresh."""
+        record = await self._store.record(key)
+        status = record["status"] if record else None
+        if record is not None and status == "scheduled":
+            await self._store.repair(record)
+        elif record is not None and status == "held":
+            digest, enterprise = str(record["digest_key"]), str(record["enterprise_id"])
+            details = {**_digest_details(enterprise, str(record["channel"])), "updated_at": now}
+            await self._store.add_to_digest(digest, details, record["due_at"], key, now)
         if status != "failed":
             log.info("delivery_already_recorded", key=key, status=status)
             return
-        await self._store.reschedule(key, now, now, attempts=0, detail="replayed")
+        await self._store.replay(key, now)
         self._dispatcher.wake()
         log.info("delivery_replayed", key=key)
 
@@ -159,23 +179,27 @@ class Notifier:
         """Hold the alert for the next digest of its channel, creating that digest if need be."""
         at = next_digest_at(enterprise.preferences, cadence, enterprise.timezone, now)
         digest = digest_key(enterprise.id, channel, at)
-        digest_details = {"type": "digest", "enterprise_id": enterprise.id, "channel": channel}
-        await self._store.ensure_digest(digest, {**digest_details, "updated_at": now}, at, now)
         held = {**details, "digest_key": digest}
-        recorded = await self._store.claim(key, held, at, now, status="held")
-        if recorded:
-            detail = f"{cadence.value} digest at {at.isoformat()}"
-            await self._publish(
-                delivery_event({"_id": key, **held}, DeliveryStatus.DEFERRED, detail)
-            )
-        return recorded
+        if not await self._store.hold(key, held, at, now):
+            return False
+        digest_details = {**_digest_details(enterprise.id, channel.value), "updated_at": now}
+        await self._store.add_to_digest(digest, digest_details, at, key, now)
+        detail = f"{cadence.value} digest at {at.isoformat()}"
+        await self._publish(delivery_event({"_id": key, **held}, DeliveryStatus.DEFERRED, detail))
+        return True
 
     async def _plan_reminders(
-        self, enterprise: Enterprise, match: MatchEvent, channels: list[Channel], now: datetime
+        self,
+        enterprise: Enterprise,
+        match: MatchEvent,
+        channels: list[Channel],
+        source: dict[str, str],
+        now: datetime,
     ) -> None:
         uid = match.tender.uid
+        every_channel = [reminder_key(uid, enterprise.id, channel) for channel in Channel]
         if match.kind == MatchKind.CANCELLED:
-            await self._store.cancel_reminders(uid, enterprise.id, now, "tender cancelled")
+            await self._store.cancel_reminders(every_channel, now, "tender cancelled")
             return
         days = enterprise.preferences.reminder_days
         if days is None:
@@ -184,11 +208,12 @@ class Notifier:
         if due <= now:
             # This alert comes that late (or an amendment brought the deadline that close):
             # a reminder would only repeat it.
-            await self._store.cancel_reminders(uid, enterprise.id, now, "deadline too close")
+            await self._store.cancel_reminders(every_channel, now, "deadline too close")
             return
         for channel in channels:
             key = reminder_key(uid, enterprise.id, channel)
-            await self._store.schedule_reminder(key, _details(match, channel, "reminder"), due, now)
+            details = _details(match, channel, source, "reminder")
+            await self._store.schedule_reminder(key, details, due, now)
 
 
 @dataclass(frozen=True)
@@ -219,8 +244,10 @@ class Deliverer:
         self._clock = clock
         self._retry = retry or DeliveryRetry()
 
-    async def claim_leased(self, key: str, details: Document, now: datetime) -> Document | None:
-        return await self._store.claim_leased(key, details, now, self._retry.lease_seconds)
+    async def claim_leased(
+        self, claims: list[tuple[str, Document]], now: datetime
+    ) -> dict[str, Document]:
+        return await self._store.claim_many_leased(claims, now, self._retry.lease_seconds)
 
     async def attempt(self, key: str) -> None:
         delivery = await self._store.lease(key, self._clock(), self._retry.lease_seconds)
@@ -228,19 +255,23 @@ class Deliverer:
             return  # not due, settled, or another sender holds it
         await self.deliver(delivery)
 
-    async def deliver(self, delivery: Document) -> None:
-        """Send one delivery this sender holds the lease of, and record the outcome."""
+    async def deliver(self, delivery: Document, enterprise: Enterprise | None = None) -> None:
+        """Send one delivery this sender holds the lease of, and record the outcome.
+
+        `enterprise` is given when it was read a moment ago (the consumer's batch); otherwise
+        it is read now, so consent and preferences are those of the moment of sending."""
         key = str(delivery["_id"])
         structlog.contextvars.bind_contextvars(
             delivery_key=key, enterprise_id=delivery["enterprise_id"]
         )
         try:
-            await self._deliver(delivery)
+            if enterprise is None:
+                enterprise = await self._store.enterprise(str(delivery["enterprise_id"]))
+            await self._deliver(delivery, enterprise)
         finally:
             structlog.contextvars.unbind_contextvars("delivery_key", "enterprise_id")
 
-    async def _deliver(self, delivery: Document) -> None:
-        enterprise = await self._store.enterprise(str(delivery["enterprise_id"]))
+    async def _deliver(self, delivery: Document, enterprise: Enterprise | None) -> None:
         if enterprise is None:
             await self._settle(delivery, DeliveryStatus.SUPPRESSED, "enterprise removed")
             return
@@ -271,7 +302,7 @@ class Deliverer:
         if until is None:
             return False
         attempts = int(delivery["attempts"]) - 1  # a deferral is not a failed attempt
-        await self._store.reschedule(str(delivery["_id"]), until, now, attempts=attempts)
+        await self._store.reschedule(str(delivery["_id"]), until, now, attempts)
         if delivery.get("type") != "digest":
             detail = f"quiet hours until {until.isoformat()}"
             await self._publish(delivery_event(delivery, DeliveryStatus.DEFERRED, detail))
@@ -307,20 +338,22 @@ class Deliverer:
         self, delivery: Document, channel: ChannelSender, enterprise: Enterprise
     ) -> None:
         key, now = str(delivery["_id"]), self._clock()
-        items = await self._store.held_items(key)
+        items = await self._store.items([str(k) for k in delivery.get("items", [])])
         usable = [
             i for i in items if channel.channel in profile_channels(enterprise, i["profile_id"])
         ]
         left_out = [str(i["_id"]) for i in items if i not in usable]
         await self._store.settle_items(left_out, "suppressed", now, "profile does not use it")
         if not usable:
-            await self._store.mark(key, "suppressed", now, "nothing to send")
+            await self._store.settle(
+                key, "suppressed", now, "nothing to send", delivery["attempts"]
+            )
             return
         matches = [MatchEvent.model_validate_json(item["match"]) for item in usable]
         delivery = {**delivery, "items": [str(item["_id"]) for item in usable]}
         if await self._try(delivery, lambda: channel.send_digest(enterprise, matches, key)):
             await self._store.settle_items(delivery["items"], "sent", now, f"in {key}")
-            await self._store.mark(key, "sent", now)
+            await self._store.settle(key, "sent", now, "", delivery["attempts"])
             for item in usable:
                 await self._publish(delivery_event(item, DeliveryStatus.SENT, f"in {key}"))
             log.info("digest_sent", channel=channel.channel.value, items=len(usable))
@@ -345,7 +378,7 @@ class Deliverer:
         delay = self._retry.backoff.delay(attempts)
         now = self._clock()
         due = now + timedelta(seconds=delay)
-        await self._store.reschedule(str(delivery["_id"]), due, now, last_error=error)
+        await self._store.reschedule(str(delivery["_id"]), due, now, attempts, last_error=error)
         log.warning("delivery_retry", attempt=attempts, error=error[:300], delay_s=round(delay, 3))
 
     async def _fail(self, delivery: Document, error: str) -> None:
@@ -354,11 +387,11 @@ class Deliverer:
 
     async def _settle(self, delivery: Document, status: DeliveryStatus, detail: str) -> None:
         key, now = str(delivery["_id"]), self._clock()
-        await self._store.mark(key, status.value, now, detail)
+        await self._store.settle(key, status.value, now, detail, int(delivery["attempts"]))
         if delivery.get("type") != "digest":
             await self._publish(delivery_event(delivery, status, detail))
             return
-        items = delivery.get("items") or [str(i["_id"]) for i in await self._store.held_items(key)]
-        for item in await self._store.items(items):
+        items = await self._store.items([str(k) for k in delivery.get("items", [])])
+        for item in items:
             await self._publish(delivery_event(item, status, detail))
-        await self._store.settle_items(items, status.value, now, detail)
+        await self._store.settle_items([str(i["_id"]) for i in items], status.value, now, detail)

@@ -26,6 +26,8 @@ class NotifierSettings(CommonSettings):
     # A sender that goes silent this long loses its message to another sender.
     delivery_lease_seconds: float = 120.0
     delivery_concurrency: int = 16
+    # Match events recorded together: one read of their enterprises, two writes, one commit.
+    intake_batch_size: int = 200
     delivery_poll_seconds: float = 1.0
     # The sender block CASL requires in every commercial electronic message.
     sender_name: str = "Vigie"

@@ -1,199 +1,291 @@
-"""MongoDB adapter of the notifier: enterprises, and the delivery log that is also its outbox.
+"""MongoDB adapter of the notifier: enterprises, the delivery record, and the outbox.
 
-One document per idempotency key (`_id`). Its life: `scheduled` (with `due_at`) → `sending`
-(leased to one sender until `lease_until`) → `sent` | `failed` | `suppressed`, or back to
-`scheduled` for a retry or a deferral. A sender that dies mid-send leaves a lease that expires,
-and the message is sent again (at-least-once; the Message-ID lets mail clients fold it).
-Leases are taken with one conditional update, so several notifier copies never send the same
-message at once — no transactions needed, FerretDB has none.
+Two collections, every hot-path read and write by `_id`:
 
-FerretDB 1.x (the local stack) scans the collection for every write, even by `_id`: a write
-costs ~10 ms at 1,000 deliveries and grows with the collection. Hence one write fewer per
-message where possible (`claim_leased`) and a read before a conditional lease. MongoDB uses
-the `_id` and `status_due` indexes.
+- `deliveries` is the permanent record, one document per idempotency key (`_id`). Inserting it
+  is the claim: a redelivered match finds its key taken and sends nothing twice. Its `status` is
+  `scheduled` (pending: it has an outbox entry) or `held` (waiting for its digest) until it
+  settles as `sent`, `suppressed` or `failed`. A digest's document lists its items' keys
+  (`items`, grown with `$addToSet`), so they are read by `_id $in`, never searched for.
+- `outbox` holds only pending work: `{_id: key, state, ready_at, attempts}`. `ready_at` is when
+  somebody may take it — its due time while `scheduled`, its lease's end while `sending` — so the
+  dispatcher's poll is one range on a collection the size of the work in hand, whatever the
+  history, and a lease is one conditional update on `_id` (`ready_at <= now`): two senders never
+  both win it, with no transaction. The entry is deleted once the delivery has settled.
+
+Writes go delivery first, outbox second. A crash between the two leaves a `scheduled` delivery
+without an outbox entry; the Kafka offset was not committed, so the match comes again and
+`repair` writes the missing entry. A crash between settling the delivery and deleting its entry
+leaves an entry whose delivery has settled; the next lease finds that out and drops it.
+
+FerretDB (the local stand-in) serves `{_id: …}` and `{_id: {$in: …}}` from its index and scans
+for anything else; MongoDB serves the `ready` index of the outbox too.
 """
 
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime, timedelta
 from typing import Any
 
 from pymongo import ASCENDING, ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from shared.enterprises import Enterprise
 from shared.mongo import Document
 
 SETTLED = ("sent", "suppressed", "failed")
-
-
-def _leasable(delivery: Document, now: datetime) -> bool:
-    if delivery["status"] == "scheduled":
-        return bool(delivery["due_at"] <= now)
-    return delivery["status"] == "sending" and bool(delivery.get("lease_until", now) < now)
+DUPLICATE_KEY = 11000
 
 
 class DeliveryStore:
     def __init__(self, db: AsyncDatabase[Document]) -> None:
         self._enterprises = db["enterprises"]
         self._deliveries = db["deliveries"]
+        self._outbox = db["outbox"]
 
     async def ensure_indexes(self) -> None:
         await self._deliveries.create_index([("enterprise_id", ASCENDING)], name="enterprise")
-        await self._deliveries.create_index(
-            [("status", ASCENDING), ("due_at", ASCENDING)], name="status_due"
-        )
+        await self._outbox.create_index([("ready_at", ASCENDING)], name="ready")
 
     async def enterprise(self, enterprise_id: str) -> Enterprise | None:
         document = await self._enterprises.find_one({"_id": enterprise_id})
         return Enterprise.from_document(document) if document else None
 
-    async def claim(
-        self,
-        key: str,
-        details: Document,
-        due_at: datetime,
-        now: datetime,
-        status: str = "scheduled",
-    ) -> bool:
-        """Record the intent to deliver; False if this key was already recorded.
+    async def enterprises(self, enterprise_ids: list[str]) -> dict[str, Enterprise]:
+        cursor = self._enterprises.find({"_id": {"$in": enterprise_ids}})
+        return {str(d["_id"]): Enterprise.from_document(d) async for d in cursor}
 
-        `held` items wait for the digest named in their details; the dispatcher never picks them.
-        """
+    # -- intake ---------------------------------------------------------------------------
+
+    @staticmethod
+    def _record(
+        key: str, details: Document, status: str, due_at: datetime, now: datetime
+    ) -> Document:
+        return {
+            "_id": key,
+            "status": status,
+            "due_at": due_at,
+            "attempts": 0,
+            "created_at": now,
+            "updated_at": now,
+            **details,
+        }
+
+    async def claim(self, key: str, details: Document, due_at: datetime, now: datetime) -> bool:
+        """Record the intent to deliver at `due_at` and put it in the outbox; False if this key
+        was already recorded."""
         try:
-            await self._deliveries.insert_one(
-                {
-                    "_id": key,
-                    "status": status,
-                    "due_at": due_at,
-                    "attempts": 0,
-                    "created_at": now,
-                    "updated_at": now,
-                    **details,
-                }
-            )
+            await self._deliveries.insert_one(self._record(key, details, "scheduled", due_at, now))
         except DuplicateKeyError:
             return False
+        await self._outbox.insert_one(
+            {"_id": key, "state": "scheduled", "ready_at": due_at, "attempts": 0}
+        )
         return True
 
     async def claim_leased(
         self, key: str, details: Document, now: datetime, lease_seconds: float
     ) -> Document | None:
-        """Record the intent already leased to this sender, to send at once: one write instead
-        of an insert then a lease. None if this key was already recorded."""
-        document = {
-            "_id": key,
-            "status": "sending",
-            "due_at": now,
-            "lease_until": now + timedelta(seconds=lease_seconds),
-            "attempts": 1,
-            "created_at": now,
-            "updated_at": now,
-            **details,
-        }
-        try:
-            await self._deliveries.insert_one(document)
-        except DuplicateKeyError:
-            return None
-        return document
+        """Record the intent and its outbox entry already leased to this sender, to send at
+        once. None if this key was already recorded."""
+        leased = await self.claim_many_leased([(key, details)], now, lease_seconds)
+        return leased.get(key)
 
-    async def status(self, key: str) -> str | None:
-        found = await self._deliveries.find_one({"_id": key}, {"status": 1})
-        return str(found["status"]) if found else None
+    async def claim_many_leased(
+        self, claims: list[tuple[str, Document]], now: datetime, lease_seconds: float
+    ) -> dict[str, Document]:
+        """`claim_leased` for a batch, in two writes: the records, then the outbox entries of
+        those this call created. Keys already recorded are left out of the answer."""
+        if not claims:
+            return {}
+        records = {key: self._record(key, d, "scheduled", now, now) for key, d in claims}
+        created = set(records) - await self._insert_new(list(records.values()))
+        if not created:
+            return {}
+        until = now + timedelta(seconds=lease_seconds)
+        await self._outbox.insert_many(
+            [
+                {"_id": key, "state": "sending", "ready_at": until, "attempts": 1}
+                for key in records
+                if key in created
+            ],
+            ordered=False,
+        )
+        return {key: {**records[key], "attempts": 1} for key in records if key in created}
+
+    async def _insert_new(self, documents: list[Document]) -> set[str]:
+        """Insert the documents whose `_id` is new; the keys that were already there."""
+        try:
+            await self._deliveries.insert_many(documents, ordered=False)
+        except BulkWriteError as error:
+            errors = error.details.get("writeErrors", [])
+            if any(e.get("code") != DUPLICATE_KEY for e in errors):
+                raise
+            return {str(documents[e["index"]]["_id"]) for e in errors}
+        return set()
+
+    async def hold(self, key: str, details: Document, due_at: datetime, now: datetime) -> bool:
+        """Record an item held for its digest (`details["digest_key"]`); False if this key was
+        already recorded. The digest is told with `add_to_digest`."""
+        try:
+            await self._deliveries.insert_one(self._record(key, details, "held", due_at, now))
+        except DuplicateKeyError:
+            return False
+        return True
+
+    async def add_to_digest(
+        self, digest: str, details: Document, due_at: datetime, item: str, now: datetime
+    ) -> None:
+        """The digest of one period (created by its first item) lists this item; idempotent."""
+        await self._deliveries.update_one(
+            {"_id": digest},
+            {
+                "$setOnInsert": self._record(digest, details, "scheduled", due_at, now),
+                "$addToSet": {"items": item},
+            },
+            upsert=True,
+        )
+        await self._ensure_outbox(digest, due_at)
+
+    async def _ensure_outbox(self, key: str, ready_at: datetime) -> None:
+        await self._outbox.update_one(
+            {"_id": key},
+            {"$setOnInsert": {"state": "scheduled", "ready_at": ready_at, "attempts": 0}},
+            upsert=True,
+        )
+
+    async def record(self, key: str) -> Document | None:
+        return await self._deliveries.find_one({"_id": key})
+
+    async def repair(self, delivery: Document) -> None:
+        """Finish the writes a crash may have cut short for a pending delivery: its outbox
+        entry, or for a held item its place in its digest. Does nothing to what is there."""
+        if delivery["status"] == "scheduled":
+            await self._ensure_outbox(str(delivery["_id"]), delivery["due_at"])
+
+    async def replay(self, key: str, now: datetime) -> None:
+        """A failed delivery tried afresh (an operator replayed it from the dead-letter topic)."""
+        await self._deliveries.update_one(
+            {"_id": key},
+            {
+                "$set": {
+                    "status": "scheduled",
+                    "due_at": now,
+                    "attempts": 0,
+                    "updated_at": now,
+                    "detail": "replayed",
+                }
+            },
+        )
+        await self._outbox.update_one(
+            {"_id": key},
+            {"$set": {"state": "scheduled", "ready_at": now, "attempts": 0}},
+            upsert=True,
+        )
+
+    # -- dispatch ---------------------------------------------------------------------------
+
+    async def due(self, now: datetime, limit: int) -> list[str]:
+        """Keys worth a lease attempt: due, or leased by a sender that went silent."""
+        cursor = (
+            self._outbox.find({"ready_at": {"$lte": now}}, {"_id": 1})
+            .sort("ready_at", ASCENDING)
+            .limit(limit)
+        )
+        return [str(document["_id"]) async for document in cursor]
+
+    async def pending(self) -> int:
+        """How many entries the outbox holds (its whole working set)."""
+        return await self._outbox.count_documents({})
 
     async def lease(self, key: str, now: datetime, seconds: float) -> Document | None:
         """Take the delivery for sending if it is due and nobody holds it; None otherwise."""
-        current = await self._deliveries.find_one({"_id": key})
-        if current is None or not _leasable(current, now):
-            return None  # cheap answer for stale keys; the conditional update below decides
-        return await self._deliveries.find_one_and_update(
+        entry = await self._outbox.find_one_and_update(
+            {"_id": key, "ready_at": {"$lte": now}},
             {
-                "_id": key,
-                "$or": [
-                    {"status": "scheduled", "due_at": {"$lte": now}},
-                    {"status": "sending", "lease_until": {"$lt": now}},
-                ],
-            },
-            {
-                "$set": {
-                    "status": "sending",
-                    "lease_until": now + timedelta(seconds=seconds),
-                    "updated_at": now,
-                },
+                "$set": {"state": "sending", "ready_at": now + timedelta(seconds=seconds)},
                 "$inc": {"attempts": 1},
             },
             return_document=ReturnDocument.AFTER,
         )
+        if entry is None:
+            return None  # not due, gone, or another sender holds it
+        delivery = await self._deliveries.find_one({"_id": key})
+        if delivery is None or delivery["status"] != "scheduled":
+            await self._outbox.delete_one({"_id": key})  # settled before a crash: tidy up
+            return None
+        return {**delivery, "attempts": entry["attempts"]}
 
-    async def due(self, now: datetime, limit: int) -> list[str]:
-        """Keys worth a lease attempt: due, or leased by a sender that went silent."""
-        cursor = self._deliveries.find(
-            {
-                "$or": [
-                    {"status": "scheduled", "due_at": {"$lte": now}},
-                    {"status": "sending", "lease_until": {"$lt": now}},
-                ]
-            },
-            {"_id": 1},
-        ).limit(limit)
-        return [str(document["_id"]) async for document in cursor]
-
-    async def reschedule(self, key: str, due_at: datetime, now: datetime, **fields: Any) -> None:
-        await self._deliveries.update_one(
-            {"_id": key},
-            {"$set": {"status": "scheduled", "due_at": due_at, "updated_at": now, **fields}},
-        )
-
-    async def mark(self, key: str, status: str, now: datetime, detail: str = "") -> None:
-        await self._deliveries.update_one(
-            {"_id": key},
-            {"$set": {"status": status, "detail": detail, "updated_at": now}},
-        )
-
-    async def ensure_digest(
-        self, key: str, details: Document, due_at: datetime, now: datetime
+    async def reschedule(
+        self, key: str, due_at: datetime, now: datetime, attempts: int, **fields: Any
     ) -> None:
-        """The digest message of one period, created by its first item (idempotent)."""
-        document = {"status": "scheduled", "due_at": due_at, "attempts": 0, "created_at": now}
+        """Back to `scheduled` until `due_at` (a retry, a deferral, a replay)."""
         await self._deliveries.update_one(
-            {"_id": key}, {"$setOnInsert": {**document, **details}}, upsert=True
+            {"_id": key},
+            {"$set": {"due_at": due_at, "attempts": attempts, "updated_at": now, **fields}},
+        )
+        await self._outbox.update_one(
+            {"_id": key},
+            {"$set": {"state": "scheduled", "ready_at": due_at, "attempts": attempts}},
+            upsert=True,
         )
 
-    async def held_items(self, digest_key: str) -> list[Document]:
-        cursor = self._deliveries.find({"digest_key": digest_key, "status": "held"})
-        return [document async for document in cursor]
+    async def settle(
+        self, key: str, status: str, now: datetime, detail: str = "", attempts: int | None = None
+    ) -> None:
+        """Record the outcome, then leave the outbox."""
+        fields: Document = {"status": status, "detail": detail, "updated_at": now}
+        if attempts is not None:
+            fields["attempts"] = attempts
+        await self._deliveries.update_one({"_id": key}, {"$set": fields})
+        await self._outbox.delete_one({"_id": key})
+
+    # -- digests ----------------------------------------------------------------------------
+
+    async def items(self, keys: list[str]) -> list[Document]:
+        """A digest's items still held, in the order given."""
+        if not keys:
+            return []
+        cursor = self._deliveries.find({"_id": {"$in": keys}})
+        found = {str(d["_id"]): d async for d in cursor}
+        return [found[k] for k in keys if k in found and found[k]["status"] == "held"]
 
     async def settle_items(self, keys: list[str], status: str, now: datetime, detail: str) -> None:
+        if not keys:
+            return
         await self._deliveries.update_many(
             {"_id": {"$in": keys}, "status": "held"},
             {"$set": {"status": status, "detail": detail, "updated_at": now}},
         )
 
+    # -- reminders --------------------------------------------------------------------------
+
     async def schedule_reminder(
         self, key: str, details: Document, due_at: datetime, now: datetime
     ) -> None:
-        """A reminder per tender and enterprise; an amended deadline moves one not yet sent."""
+        """A reminder per tender, enterprise and channel; an amended deadline moves one not yet
+        sent (and a missing outbox entry is written again)."""
         if await self.claim(key, details, due_at, now):
             return
-        await self._deliveries.update_one(
+        moved = await self._deliveries.update_one(
             {"_id": key, "status": "scheduled"},
             {"$set": {"due_at": due_at, "match": details["match"], "updated_at": now}},
         )
+        if moved.matched_count == 0:
+            return  # already sent or suppressed
+        with contextlib.suppress(DuplicateKeyError):  # being sent now: it reads the moved record
+            await self._outbox.update_one(
+                {"_id": key, "state": "scheduled"},
+                {"$set": {"ready_at": due_at}, "$setOnInsert": {"attempts": 0}},
+                upsert=True,
+            )
 
-    async def cancel_reminders(
-        self, tender_uid: str, enterprise_id: str, now: datetime, reason: str
-    ) -> None:
+    async def cancel_reminders(self, keys: list[str], now: datetime, reason: str) -> None:
+        """Suppress the reminders of these keys that have not gone out."""
         await self._deliveries.update_many(
-            {
-                "type": "reminder",
-                "tender_uid": tender_uid,
-                "enterprise_id": enterprise_id,
-                "status": "scheduled",
-            },
+            {"_id": {"$in": keys}, "status": "scheduled"},
             {"$set": {"status": "suppressed", "detail": reason, "updated_at": now}},
         )
-
-    async def items(self, keys: list[str]) -> list[Document]:
-        cursor = self._deliveries.find({"_id": {"$in": keys}})
-        return [document async for document in cursor]
+        await self._outbox.delete_many({"_id": {"$in": keys}, "state": "scheduled"})

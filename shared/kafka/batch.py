@@ -1,0 +1,160 @@
+"""Guarded consumption by batches: one effect and one offset commit for many records.
+
+A handler that writes a batch at once (`insert_many`, `bulk_write`) saves a round trip per
+record to MongoDB and one offset commit per record to Kafka. The guarantees are those of
+`shared.kafka.consumer`: the offsets are committed only after the handler returned, a record
+that cannot be parsed goes to `<topic>.dlq` alone, and a batch that keeps failing (or raises
+`PermanentError`) is taken again record by record, so only the record that cannot succeed is
+dead-lettered. The handler must be idempotent, as every Vigie effect is: records of a batch
+that failed halfway are handled again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+import structlog
+from aiokafka import ConsumerRecord
+from faststream import AckPolicy
+from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
+from faststream.message import StreamMessage
+
+from shared.kafka.consumer import PermanentError, RetryPolicy, send_to_dlq
+
+T = TypeVar("T")
+log = structlog.get_logger()
+
+
+@dataclass(frozen=True)
+class Consumed(Generic[T]):
+    """A parsed record and where it came from (for dead-letter headers and audit)."""
+
+    event: T
+    topic: str
+    partition: int
+    offset: int
+
+    def source(self) -> dict[str, str]:
+        return {"topic": self.topic, "partition": str(self.partition), "offset": str(self.offset)}
+
+
+HandleBatch = Callable[[list[Consumed[T]]], Awaitable[None]]
+
+
+async def _one_by_one(
+    broker: KafkaBroker,
+    pairs: list[tuple[ConsumerRecord[Any, Any], Consumed[T]]],
+    handle: HandleBatch[T],
+    retry: RetryPolicy,
+) -> None:
+    for record, consumed in pairs:
+        structlog.contextvars.bind_contextvars(
+            topic=record.topic, partition=record.partition, offset=record.offset
+        )
+        try:
+            await _with_retries(broker, record, [consumed], handle, retry)
+        finally:
+            structlog.contextvars.clear_contextvars()
+
+
+async def _with_retries(
+    broker: KafkaBroker,
+    record: ConsumerRecord[Any, Any],
+    batch: list[Consumed[T]],
+    handle: HandleBatch[T],
+    retry: RetryPolicy,
+) -> None:
+    for attempt in range(1, retry.attempts + 1):
+        try:
+            await handle(batch)
+            return
+        except PermanentError as exc:
+            await send_to_dlq(broker, record, f"permanent failure: {exc}", attempts=attempt)
+            return
+        except Exception as exc:
+            if attempt == retry.attempts:
+                await send_to_dlq(broker, record, f"failed {attempt} times: {exc!r}", attempt)
+                return
+            delay = retry.delay(attempt)
+            log.warning("retrying", attempt=attempt, error=repr(exc)[:300], delay_s=round(delay, 3))
+            await asyncio.sleep(delay)
+
+
+async def process_batch(
+    broker: KafkaBroker,
+    records: Sequence[ConsumerRecord[Any, Any]],
+    decode: Callable[[bytes], T],
+    handle: HandleBatch[T],
+    retry: RetryPolicy,
+) -> None:
+    """Parse every record, dead-letter those that cannot be, and handle the rest as one batch;
+    if the batch keeps failing, handle its records one by one."""
+    pairs: list[tuple[ConsumerRecord[Any, Any], Consumed[T]]] = []
+    for record in records:
+        try:
+            event = decode(record.value or b"")
+        except ValueError as exc:  # pydantic's ValidationError is a ValueError
+            await send_to_dlq(broker, record, f"cannot parse: {exc}", attempts=1)
+            continue
+        pairs.append((record, Consumed(event, record.topic, record.partition, record.offset)))
+    if not pairs:
+        return
+    batch = [consumed for _, consumed in pairs]
+    for attempt in range(1, retry.attempts + 1):
+        try:
+            await handle(batch)
+            return
+        except PermanentError as exc:
+            log.info("batch_has_a_permanent_failure", error=str(exc)[:300], size=len(batch))
+            break
+        except Exception as exc:
+            if attempt == retry.attempts:
+                log.warning("batch_failed", attempts=attempt, error=repr(exc)[:300])
+                break
+            delay = retry.delay(attempt)
+            log.warning(
+                "retrying_batch", attempt=attempt, error=repr(exc)[:300], delay_s=round(delay, 3)
+            )
+            await asyncio.sleep(delay)
+    await _one_by_one(broker, pairs, handle, retry)
+
+
+async def _raw_bodies(message: StreamMessage[Any]) -> Any:
+    """Leave parsing to `process_batch`, so a poison record never fails inside FastStream."""
+    return message.body
+
+
+def subscribe_guarded_batch(
+    broker: KafkaBroker,
+    topic: str,
+    group_id: str,
+    decode: Callable[[bytes], T],
+    handle: HandleBatch[T],
+    retry: RetryPolicy | None = None,
+    *,
+    max_records: int = 200,
+    wait_ms: int = 50,
+) -> None:
+    """Subscribe `handle` to batches of up to `max_records` records (whatever is there, or what
+    arrives within `wait_ms`); the batch's offsets are committed once it returned."""
+    policy = retry or RetryPolicy()
+
+    async def consume(body: Any, message: KafkaMessage) -> None:
+        records = message.raw_message
+        assert isinstance(records, tuple)  # a batch subscriber
+        await process_batch(broker, records, decode, handle, policy)
+
+    broker.subscriber(
+        topic,
+        group_id=group_id,
+        auto_offset_reset="earliest",
+        ack_policy=AckPolicy.NACK_ON_ERROR,
+        decoder=_raw_bodies,
+        batch=True,
+        max_records=max_records,
+        batch_timeout_ms=wait_ms,
+    )(consume)
