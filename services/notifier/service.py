@@ -68,7 +68,7 @@ def delivery_event(item: Document, status: DeliveryStatus, detail: str) -> Deliv
     )
 
 
-def _details(
+def delivery_details(
     match: MatchEvent, channel: Channel, source: dict[str, str], kind: str = "alert"
 ) -> Document:
     return {
@@ -122,7 +122,7 @@ class Notifier:
             for channel in channels:
                 key, details = (
                     delivery_key(match, channel),
-                    _details(match, channel, consumed.source()),
+                    delivery_details(match, channel, consumed.source()),
                 )
                 cadence = cadence_for(enterprise, match.profile_id)
                 if cadence == Cadence.INSTANT or is_urgent(match, now):
@@ -212,7 +212,7 @@ class Notifier:
             return
         for channel in channels:
             key = reminder_key(uid, enterprise.id, channel)
-            details = _details(match, channel, source, "reminder")
+            details = delivery_details(match, channel, source, "reminder")
             await self._store.schedule_reminder(key, details, due, now)
 
 

@@ -1,0 +1,210 @@
+"""The outbox against the real stack: it holds only pending work, everything is found by key,
+and a crash between the record and its outbox entry loses nothing."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from pymongo.asynchronous.database import AsyncDatabase
+
+from matcher.decisions import plan_matches
+from notifier.service import delivery_details, delivery_key, digest_key, reminder_key
+from notifier.store import DeliveryStore
+from shared.enterprises import Enterprise
+from shared.events import Channel, MatchEvent, Tender, TenderEvent, TenderEventKind
+from shared.mongo import Document
+from tests.factories import make_enterprise, make_tender
+from tests.integration.notifier.harness import ManualClock, running_notifier
+from tests.stack_clients import MailSink, StackEndpoints
+from vigie.enterprise_store import upsert_enterprises
+
+FAST: dict[str, Any] = {"delivery_poll_seconds": 0.05, "serve": False}
+# 06:00 in Toronto on a Thursday; deadlines ten days later.
+DAWN = datetime(2026, 11, 26, 11, 0, tzinfo=UTC)
+
+
+def _match(
+    enterprise: Enterprise, tender: Tender, kind: TenderEventKind = TenderEventKind.PUBLISHED
+) -> MatchEvent:
+    earlier = {enterprise.id: "p1"} if kind != TenderEventKind.PUBLISHED else {}
+    [match] = plan_matches(TenderEvent(kind=kind, tender=tender), [enterprise], earlier, DAWN)
+    return match
+
+
+async def _until(check: Callable[[], Awaitable[bool]], within: float = 20.0) -> None:
+    deadline = time.monotonic() + within
+    while not await check():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.05)
+
+
+def _status(db: AsyncDatabase[Document], key: str, status: str) -> Callable[[], Awaitable[bool]]:
+    async def check() -> bool:
+        found = await db["deliveries"].find_one({"_id": key})
+        return found is not None and found["status"] == status
+
+    return check
+
+
+async def _outbox(db: AsyncDatabase[Document]) -> dict[str, Document]:
+    return {str(d["_id"]): d async for d in db["outbox"].find({})}
+
+
+async def test_outbox_holds_only_pending_work_and_a_redelivery_sends_nothing(
+    stack: StackEndpoints, namespace: str, db: AsyncDatabase[Document], mail: MailSink
+) -> None:
+    enterprises = [make_enterprise() for _ in range(5)]
+    await upsert_enterprises(db, enterprises)
+    matches = [_match(e, make_tender(title=f"Lot {i}")) for i, e in enumerate(enterprises)]
+    keys = [delivery_key(m, Channel.EMAIL) for m in matches]
+    async with running_notifier(stack, namespace, **FAST) as notifier:
+        for match in matches:
+            await notifier.send_match(match)
+        for key in keys:
+            await _until(_status(db, key, "sent"))
+        await _until(lambda: _empty_outbox(db))
+        for match in matches:  # Kafka delivers them all again
+            await notifier.send_match(match)
+        await asyncio.sleep(1.0)
+        left = await _outbox(db)
+
+    assert left == {}
+    for enterprise in enterprises:
+        assert len(await mail.messages_to(str(enterprise.contacts.email))) == 1
+    assert await db["deliveries"].count_documents({}) == 5
+    records = [await db["deliveries"].find_one({"_id": key}) for key in keys]
+    assert [(r["status"], r["attempts"]) for r in records if r] == [("sent", 1)] * 5
+
+
+async def _empty_outbox(db: AsyncDatabase[Document]) -> bool:
+    return await db["outbox"].count_documents({}) == 0
+
+
+async def test_a_digest_lists_its_items_and_gathers_them_by_key(
+    stack: StackEndpoints, namespace: str, db: AsyncDatabase[Document], mail: MailSink
+) -> None:
+    enterprise = make_enterprise(language="fr", preferences={"cadence": "daily", "digest_hour": 8})
+    await upsert_enterprises(db, [enterprise])
+    first = _match(enterprise, make_tender(title="Déneigement"))
+    second = _match(enterprise, make_tender(title="Tonte de gazon"))
+    items = [delivery_key(first, Channel.EMAIL), delivery_key(second, Channel.EMAIL)]
+    at = DAWN + timedelta(hours=2)  # 08:00 in Toronto
+    digest = digest_key(enterprise.id, Channel.EMAIL, at)
+    clock = ManualClock(DAWN)
+    async with running_notifier(stack, namespace, clock=clock, **FAST) as notifier:
+        await notifier.send_match(first)
+        await notifier.send_match(second)
+        for key in items:
+            await _until(_status(db, key, "held"))
+        waiting = await db["deliveries"].find_one({"_id": digest})
+        pending = await _outbox(db)
+        clock.set(at)
+        [email] = await mail.wait_for(str(enterprise.contacts.email), count=1)
+        await _until(_status(db, digest, "sent"))
+        await _until(lambda: _empty_outbox(db))
+
+    assert waiting is not None
+    assert waiting["items"] == items
+    assert list(pending) == [digest]  # the held items wait in the record, not the outbox
+    assert pending[digest]["ready_at"] == at
+    assert "Déneigement" in email["text"]
+    assert "Tonte de gazon" in email["text"]
+    for key in items:
+        item = await db["deliveries"].find_one({"_id": key})
+        assert item is not None
+        assert (item["status"], item["detail"]) == ("sent", f"in {digest}")
+
+
+async def test_reminders_are_moved_and_suppressed_by_key(
+    stack: StackEndpoints, namespace: str, db: AsyncDatabase[Document]
+) -> None:
+    enterprise = make_enterprise(preferences={"reminder_days": 3})
+    await upsert_enterprises(db, [enterprise])
+    deadline = DAWN + timedelta(days=10)
+    tender = make_tender(submission_deadline=deadline.isoformat())
+    key = reminder_key(tender.uid, enterprise.id, Channel.EMAIL)
+    later = deadline + timedelta(days=5)
+    amended = tender.model_copy(update={"revision": 2, "submission_deadline": later})
+    cancelled = amended.model_copy(update={"revision": 3})
+    clock = ManualClock(DAWN)
+    async with running_notifier(stack, namespace, clock=clock, **FAST) as notifier:
+        await notifier.send_match(_match(enterprise, tender))
+        await _until(_status(db, key, "scheduled"))
+        first = (await _outbox(db))[key]
+        await notifier.send_match(_match(enterprise, amended, TenderEventKind.AMENDED))
+        await _until(lambda: _ready_at(db, key, later - timedelta(days=3)))
+        await notifier.send_match(_match(enterprise, cancelled, TenderEventKind.CANCELLED))
+        await _until(_status(db, key, "suppressed"))
+        await _until(lambda: _no_entry(db, key))
+
+    assert first["ready_at"] == deadline - timedelta(days=3)
+    reminder = await db["deliveries"].find_one({"_id": key})
+    assert reminder is not None
+    assert reminder["due_at"] == later - timedelta(days=3)
+    assert reminder["detail"] == "tender cancelled"
+
+
+async def _ready_at(db: AsyncDatabase[Document], key: str, when: datetime) -> bool:
+    entry = await db["outbox"].find_one({"_id": key})
+    return entry is not None and entry["ready_at"] == when
+
+
+async def _no_entry(db: AsyncDatabase[Document], key: str) -> bool:
+    return await db["outbox"].find_one({"_id": key}) is None
+
+
+class _Crash(Exception):
+    pass
+
+
+async def test_a_crash_between_the_record_and_its_outbox_entry_is_repaired_by_redelivery(
+    stack: StackEndpoints,
+    namespace: str,
+    db: AsyncDatabase[Document],
+    mail: MailSink,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    enterprise = make_enterprise()
+    await upsert_enterprises(db, [enterprise])
+    match = _match(enterprise, make_tender(title="Entretien"))
+    key = delivery_key(match, Channel.EMAIL)
+    crashing = DeliveryStore(db)
+
+    async def crash(*args: Any, **kwargs: Any) -> None:
+        raise _Crash
+
+    # The first notifier records the intent, then dies before writing the outbox entry.
+    monkeypatch.setattr(crashing._outbox, "insert_many", crash)
+    details = delivery_details(match, Channel.EMAIL, {"topic": "t", "partition": "0"})
+    with pytest.raises(_Crash):
+        await crashing.claim_leased(key, details, datetime.now(UTC), 60)
+    orphan = await db["deliveries"].find_one({"_id": key})
+    assert orphan is not None
+    assert orphan["status"] == "scheduled"
+    assert await _outbox(db) == {}
+    async with running_notifier(stack, namespace, **FAST) as notifier:
+        await notifier.send_match(match)  # its offset was never committed: Kafka redelivers
+        await _until(_status(db, key, "sent"))
+        await _until(lambda: _empty_outbox(db))
+
+    assert len(await mail.messages_to(str(enterprise.contacts.email))) == 1
+
+
+async def test_two_senders_never_both_lease_one_key(db: AsyncDatabase[Document]) -> None:
+    store, other = DeliveryStore(db), DeliveryStore(db)
+    await store.ensure_indexes()
+    now = DAWN
+    assert await store.claim("k#1", {"enterprise_id": "e"}, now, now)
+    leases = await asyncio.gather(*(s.lease("k#1", now, 60) for s in (store, other) * 3))
+    assert len([lease for lease in leases if lease is not None]) == 1
+    assert await store.due(now + timedelta(seconds=30), 10) == []  # held by its sender
+    assert await store.due(now + timedelta(seconds=61), 10) == ["k#1"]  # the sender went silent
+    await store.settle("k#1", "sent", now, attempts=1)
+    assert await store.pending() == 0
+    assert await store.lease("k#1", now + timedelta(seconds=61), 60) is None
