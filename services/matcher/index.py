@@ -26,10 +26,26 @@ Conditions
       every buyer territory) with all their ancestors, or `?` when there is none. Exact.
 
     A profile fits when every condition it sets holds, and it must set code or keyword: a profile
-    with neither never fits and gets no postings, as under the rules. Profiles setting the same
-    conditions form a class (a bit mask, one more bit for "verified"), and each class keeps, per
-    condition, postings: key → compact array of profile ordinals. The keys of each profile are
-    also kept per ordinal ("forward" keys).
+    with neither, or with a condition set but no key for it, never fits and gets no postings, as
+    under the rules.
+
+Postings
+    Each profile gets an ordinal, a small integer, and every set of profiles is a compressed
+    bitmap of ordinals (`pyroaring.BitMap`, Roaring: sorted arrays for sparse chunks of 65,536
+    ordinals, plain bitsets for dense ones, and unions and intersections between them in C, with
+    SIMD). Per condition: key → ordinals of the profiles with that key, and the ordinals of the
+    profiles that do not set the condition (`unset`), which it lets through. A query is then set
+    algebra, with no Python work per profile:
+
+        held[c]  = union of the postings of condition c hit by the tender's keys
+        fitting  = (held[code] | held[keyword])             every profile needs one of them
+                   & (held[c] | unset[c])  for each condition c
+                   - dead
+
+    Lookups per tender: one per prefix of each code, per ancestor of each place and per key of
+    each distinct text stem (its whole and its prefixes of four letters or more). A condition no
+    profile sets has no postings, and its tender keys are not even computed (stemming the text
+    is the costly part).
 
 Verification
     What keys cannot say exactly is checked afterwards on the candidates, as Lucene Monitor does
@@ -37,33 +53,31 @@ Verification
     word of a phrase is there and in order, every `all` phrase, no `none` phrase; the value range,
     categories and reserved-only filters. Only profiles that need it carry words (`_Words`) or
     filters (`_Filters`) to check, interned so that profiles with the same ones share them (word
-    lists sorted: to the rules they are sets), and only the classes holding such profiles are
-    verified. A query checks each distinct `_Words` and `_Filters` once, and goes from candidates
-    to verdicts with C-level maps; a tender's phrases are each looked for once
+    lists sorted: to the rules they are sets), and only the fitting ones among the `checked`
+    bitmap are looked at. A query checks each distinct `_Words` and `_Filters` once, and goes from
+    candidates to verdicts with C-level maps; a tender's phrases are each looked for once
     (`rules.phrase_finder`) in its text's stem positions (`text.StemmedText`, cached), and words
     are stemmed once per process (`text.stems`, cached per text and per word).
 
-Query
-    For each class, the cost of a condition is the total length of the postings the tender's keys
-    hit. A zero cost rules the class out at once. The cheapest condition drives: the union of its
-    postings is complete, since every profile of the class requires it. Every further condition,
-    cheapest first, is then counted in: when its postings are small against the candidates they
-    are materialised and intersected (in C), otherwise each candidate is checked against its
-    forward keys. Then, in verified classes, the candidates' checks run. Lookups per tender: one
-    per prefix of each code, per ancestor of each place and per key of each distinct text stem
-    (its whole and its prefixes of four letters or more).
+Answer
+    The fitting ordinals become (enterprise id, profile id) pairs, kept per ordinal as the very
+    tuples returned: a C-level map from the bitmap's array. Building that set of pairs is most
+    of what a query with a large answer costs.
 
 Updates
     `upsert` appends the enterprise's profiles under fresh ordinals and marks the old ones dead;
-    `remove` marks them dead. Dead ordinals are filtered out of answers and dropped, with ordinals
-    renumbered, once they are a quarter of the table (amortised O(1) per update).
+    `remove` marks them dead. Dead ordinals are subtracted from answers (one bitmap difference)
+    and dropped, with ordinals renumbered, once they are a quarter of the table (amortised O(1)
+    per update).
 
 Memory
-    No pydantic object is kept. Per ordinal: an (enterprise id, profile id) tuple — the answer
-    itself, so that answering is a C-level map —, a byte of class mask, references to its words
-    and filters to check (the shared `NO_WORDS` and `NO_FILTERS` for most), and per condition a
-    tuple of interned keys shared by every profile with the same keys. Postings are `array('I')`
-    (4 bytes an entry); each enterprise has one `range` (its ordinals are contiguous).
+    No pydantic object is kept. Per ordinal: the (enterprise id, profile id) tuple, a byte of
+    condition mask, references to its words and filters to check (the shared `NO_WORDS` and
+    `NO_FILTERS` for most), and per condition a tuple of interned keys shared by every profile
+    with the same keys (for compaction). Postings cost 2 bytes an entry in sparse chunks and at
+    most 1 bit a profile in dense ones, plus some 100 bytes a key; each enterprise has one `range`
+    (its ordinals are contiguous). Roaring allocates with C's `malloc`, which `tracemalloc` does
+    not see: `stats()["bitmap_bytes"]` reports it.
 
 More condition kinds are further entries of `CONDITIONS`: a key function for profiles (None when
 the profile does not set the condition) and one for tenders; keys may over-approximate as long as
@@ -72,11 +86,12 @@ the check settles the rest. The index is not thread-safe; the matcher uses it fr
 
 from __future__ import annotations
 
-from array import array
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import compress
 from operator import and_, not_
+
+from pyroaring import BitMap
 
 from matcher.rules import (
     Bounds,
@@ -96,14 +111,9 @@ from shared.events import Tender
 from shared.territories import expand
 
 Keys = tuple[str, ...]
-Postings = dict[str, "array[int]"]
+Postings = dict[str, BitMap]
 
 UNKNOWN_LOCATION = "?"  # not a valid territory code, so it cannot collide with one
-
-# When a further condition's postings hold at most this many entries per candidate, a set of
-# them and an intersection beat checking each candidate's forward keys (measured: ~65 ns an entry
-# against ~130 ns a candidate on CPython 3.11).
-_MATERIALISE_RATIO = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,10 +190,12 @@ CONDITIONS: tuple[Condition, ...] = (
     Condition("keyword", _profile_keyword_keys, _tender_keyword_keys, wanted=True),
     Condition("territory", _profile_territory_keys, _tender_territory_keys),
 )
-if len(CONDITIONS) > 7:
-    raise RuntimeError("class masks are stored in one byte a profile: widen ProfileIndex._masks")
+if len(CONDITIONS) > 8:
+    raise RuntimeError(
+        "condition masks are stored in one byte a profile: widen ProfileIndex._masks"
+    )
 _WANTED = sum(1 << bit for bit, condition in enumerate(CONDITIONS) if condition.wanted)
-_VERIFIED = 1 << 7  # class bit: candidates of the class are checked one by one
+_WANTED_BITS = [bit for bit, condition in enumerate(CONDITIONS) if condition.wanted]
 
 
 # Checks are compared by identity (`eq=False`: hashing is C's), so that a query meets each
@@ -230,6 +242,11 @@ def _has_filters(profile: AlertProfile) -> bool:
     return profile.reserved_only or bool(profile.categories) or profile.value_range is not None
 
 
+def _union(bitmaps: Sequence[BitMap]) -> BitMap:
+    """A new bitmap, never one of those given (the query changes it in place)."""
+    return BitMap.union(*bitmaps) if bitmaps else BitMap()
+
+
 class ProfileIndex:
     """All alert profiles of all enterprises, indexed for `candidates(tender)`."""
 
@@ -239,17 +256,19 @@ class ProfileIndex:
         self._reset()
 
     def _reset(self) -> None:
-        # Per profile ordinal: (enterprise id, profile id), class mask, keys of each condition,
-        # words and filters to check (NO_WORDS, NO_FILTERS: nothing to check).
+        # Per profile ordinal: (enterprise id, profile id), mask of the conditions it sets, keys
+        # of each condition, words and filters to check (NO_WORDS, NO_FILTERS: nothing to check).
         self._pairs: list[tuple[str, str]] = []
         self._masks = bytearray()
         self._forward: list[list[Keys]] = [[] for _ in CONDITIONS]
         self._words_of: list[_Words] = []
         self._filters_of: list[_Filters] = []
-        # Class mask → per condition → key → ordinals.
-        self._postings: dict[int, list[Postings]] = {}
+        # Per condition: key → ordinals, and the ordinals of profiles that do not set it.
+        self._postings: list[Postings] = [{} for _ in CONDITIONS]
+        self._unset: list[BitMap] = [BitMap() for _ in CONDITIONS]
+        self._checked = BitMap()  # ordinals with words or filters to check
+        self._dead = BitMap()
         self._ranges: dict[str, range] = {}
-        self._dead: set[int] = set()
         self._strings: dict[str, str] = {}
         self._tuples: dict[Keys, Keys] = {}
         self._word_table: dict[tuple[Keys, Keys, Keys], _Words] = {((), (), ()): NO_WORDS}
@@ -287,87 +306,64 @@ class ProfileIndex:
 
     def candidates(self, tender: Tender) -> set[tuple[str, str]]:
         """(enterprise id, profile id) of every profile that fits the tender."""
-        used = 0
-        for mask in self._postings:
-            used |= mask
-        tender_keys = [
-            condition.tender_keys(tender) if (used >> bit) & 1 else set()
-            for bit, condition in enumerate(CONDITIONS)
-        ]
-        found: set[int] = set()
-        has: PhraseFinder | None = None
-        verdicts: dict[object, bool] = {NO_WORDS: True, NO_FILTERS: True}
-        for mask, postings in self._postings.items():
-            fitting = self._class_candidates(mask, postings, tender_keys)
-            if fitting and mask & _VERIFIED:
-                # Each distinct check once; from candidates to checks to verdicts in C.
-                has = has or phrase_finder(tender)
-                ordinals = list(fitting)
-                words = list(map(self._words_of.__getitem__, ordinals))
-                filters = list(map(self._filters_of.__getitem__, ordinals))
-                for part in set(words).difference(verdicts):
-                    verdicts[part] = part.hold(has)
-                for other in set(filters).difference(verdicts):
-                    verdicts[other] = other.hold(tender)
-                held = map(
-                    and_, map(verdicts.__getitem__, words), map(verdicts.__getitem__, filters)
-                )
-                fitting = set(compress(ordinals, held))
-            found |= fitting
-        if self._dead:
-            found = found - self._dead  # iterates the smaller side
-        return set(map(self._pairs.__getitem__, found))
+        fitting = self._by_keys(tender)
+        if fitting:
+            checked = fitting & self._checked
+            if checked:
+                fitting -= self._rejected(checked, tender)
+        return set(map(self._pairs.__getitem__, fitting.to_array()))
 
     def stats(self) -> dict[str, int]:
-        """Sizes, for logs and benchmarks."""
+        """Sizes, for logs and benchmarks; `bitmap_bytes` is what Roaring allocates itself."""
+        bitmaps = [*self._unset, self._checked, self._dead]
+        bitmaps += [posting for by_key in self._postings for posting in by_key.values()]
         return {
             "profiles": len(self),
             "enterprises": len(self._ranges),
             "dead": len(self._dead),
-            "classes": len(self._postings),
-            "keys": sum(len(p) for per in self._postings.values() for p in per),
-            "postings": sum(
-                len(a) for per in self._postings.values() for p in per for a in p.values()
-            ),
-            "verified": sum(1 for mask in self._masks if mask & _VERIFIED),
+            "keys": sum(map(len, self._postings)),
+            "postings": sum(len(p) for by_key in self._postings for p in by_key.values()),
+            "verified": len(self._checked - self._dead),
             "checks": len(self._word_table) + len(self._filter_table) - 2,
+            "bitmap_bytes": sum(bitmap.__sizeof__() for bitmap in bitmaps),
         }
 
-    def _class_candidates(
-        self, mask: int, postings: Sequence[Postings], tender_keys: Sequence[set[str]]
-    ) -> set[int]:
-        plans: list[tuple[int, int, list[array[int]]]] = []
-        for bit, (by_key, keys) in enumerate(zip(postings, tender_keys, strict=True)):
-            if not (mask >> bit) & 1:
-                continue
-            hits = [posting for key in keys if (posting := by_key.get(key)) is not None]
-            cost = sum(map(len, hits))
-            if cost == 0:
-                return set()
-            plans.append((cost, bit, hits))
-        plans.sort(key=lambda plan: plan[0])
-        found: set[int] = set()
-        for posting in plans[0][2]:
-            found.update(posting)
-        for cost, bit, hits in plans[1:]:
-            if not found:
+    def _by_keys(self, tender: Tender) -> BitMap:
+        """Ordinals of the live profiles whose every condition holds by keys."""
+        held = [self._held(bit, tender) for bit in range(len(CONDITIONS))]
+        fitting = _union([held[bit] for bit in _WANTED_BITS])
+        for bit, holding in enumerate(held):
+            if not fitting:
                 break
-            if cost <= _MATERIALISE_RATIO * len(found):
-                holding: set[int] = set()
-                for posting in hits:
-                    holding.update(posting)
-                found &= holding
-            else:
-                # Each candidate against its own keys, in C: map/compress, no Python frame.
-                ordinals = list(found)
-                disjoint = map(
-                    tender_keys[bit].isdisjoint, map(self._forward[bit].__getitem__, ordinals)
-                )
-                found = set(compress(ordinals, map(not_, disjoint)))
-        return found
+            fitting &= holding | self._unset[bit]
+        fitting -= self._dead
+        return fitting
+
+    def _held(self, bit: int, tender: Tender) -> BitMap:
+        """Ordinals of the profiles for which condition `bit` holds, by their keys."""
+        by_key = self._postings[bit]
+        if not by_key:
+            return BitMap()  # nobody keys it: the tender's keys are not worth computing
+        keys = CONDITIONS[bit].tender_keys(tender)
+        return _union([posting for key in keys if (posting := by_key.get(key)) is not None])
+
+    def _rejected(self, checked: BitMap, tender: Tender) -> BitMap:
+        """The ordinals among `checked` whose words or filters do not hold for the tender."""
+        # Each distinct check once; from ordinals to checks to verdicts in C.
+        has = phrase_finder(tender)
+        ordinals = checked.to_array()
+        words = list(map(self._words_of.__getitem__, ordinals))
+        filters = list(map(self._filters_of.__getitem__, ordinals))
+        verdicts: dict[object, bool] = {NO_WORDS: True, NO_FILTERS: True}
+        for part in set(words).difference(verdicts):
+            verdicts[part] = part.hold(has)
+        for other in set(filters).difference(verdicts):
+            verdicts[other] = other.hold(tender)
+        held = map(and_, map(verdicts.__getitem__, words), map(verdicts.__getitem__, filters))
+        return BitMap(compress(ordinals, map(not_, held)))
 
     def _row(self, profile: AlertProfile) -> tuple[str, int, list[Keys], _Words, _Filters]:
-        """The profile's id, class mask, keys per condition, words and filters to check."""
+        """The profile's id, condition mask, keys per condition, words and filters to check."""
         mask = 0
         keys: list[Keys] = []
         for bit, condition in enumerate(CONDITIONS):
@@ -382,8 +378,6 @@ class ProfileIndex:
         if _has_filters(profile):
             bounds = value_bounds(profile)
             filters = self._intern_filters(profile.reserved_only, profile.categories, bounds)
-        if words is not NO_WORDS or filters is not NO_FILTERS:
-            mask |= _VERIFIED
         return self._intern(profile.id), mask, keys, words, filters
 
     def _append(
@@ -400,26 +394,28 @@ class ProfileIndex:
         self._masks.append(mask)
         self._words_of.append(words)
         self._filters_of.append(filters)
+        if words is not NO_WORDS or filters is not NO_FILTERS:
+            self._checked.add(ordinal)
         for forward, wanted in zip(self._forward, keys, strict=True):
             forward.append(wanted)
         bits = [bit for bit in range(len(CONDITIONS)) if (mask >> bit) & 1]
+        for bit in range(len(CONDITIONS)):
+            if bit not in bits:
+                self._unset[bit].add(ordinal)
         if not mask & _WANTED or not all(keys[bit] for bit in bits):
             return  # no codes nor words, or a condition without a key: never fits, no postings
-        postings = self._postings.get(mask)
-        if postings is None:
-            postings = self._postings[mask] = [{} for _ in CONDITIONS]
         for bit in bits:
-            by_key = postings[bit]
+            by_key = self._postings[bit]
             for key in keys[bit]:
                 posting = by_key.get(key)
                 if posting is None:
-                    posting = by_key[key] = array("I")
-                posting.append(ordinal)
+                    posting = by_key[key] = BitMap()
+                posting.add(ordinal)
 
     def _drop(self, enterprise_id: str) -> None:
         ordinals = self._ranges.pop(enterprise_id, None)
-        if ordinals is not None:
-            self._dead.update(ordinals)
+        if ordinals:
+            self._dead.add_range(ordinals.start, ordinals.stop)
 
     def _maybe_compact(self) -> None:
         dead = len(self._dead)
@@ -443,6 +439,15 @@ class ProfileIndex:
                 profile_id = self._intern(pairs[o][1])
                 self._append(enterprise_id, profile_id, masks[o], keys, words, filters)
             self._ranges[enterprise_id] = range(start, len(self._pairs))
+        self._shrink()
+
+    def _shrink(self) -> None:
+        """Hand back the spare room of the bitmaps' arrays, which grew by doubling."""
+        for bitmap in [*self._unset, self._checked]:
+            bitmap.shrink_to_fit()
+        for by_key in self._postings:
+            for posting in by_key.values():
+                posting.shrink_to_fit()
 
     def _intern(self, text: str) -> str:
         return self._strings.setdefault(text, text)
