@@ -20,6 +20,7 @@ from notifier.preference_store import PreferenceStore
 from notifier.render import Sender
 from notifier.service import Deliverer, DeliveryRetry, Notifier
 from notifier.settings import NotifierSettings
+from notifier.settler import Settler
 from notifier.signing import LinkSigner
 from notifier.sms_provider import SmsProvider, TwilioSms
 from notifier.store import DeliveryStore
@@ -45,6 +46,7 @@ class NotifierService:
     mailer: SmtpMailer
     sms: SmsProvider | None
     dispatcher: Dispatcher
+    settler: Settler
     # The preference centre; `python -m notifier` serves it (see `http_server`).
     app: FastAPI
 
@@ -52,12 +54,14 @@ class NotifierService:
         await ensure_topics(self.settings.kafka_bootstrap, all_topics(self.settings.topic_prefix))
         await self.store.ensure_indexes()
         await self.preferences.ensure_indexes()
+        self.settler.start()
         await self.broker.start()
         self.dispatcher.start()
 
     async def stop(self) -> None:
         # Intake first, then the sends in flight, so every outcome is recorded and published.
         await self.dispatcher.stop()
+        await self.settler.stop()
         await self.broker.stop()
         await self.mailer.close()
         if self.sms is not None:
@@ -140,12 +144,14 @@ def bootstrap(
     async def publish(event: DeliveryEvent) -> None:
         await publish_event(broker, deliveries_topic, event.key, event)
 
+    settler = Settler(store, publish, clock)
     deliverer = Deliverer(
         store,
         channels,
         publish,
         kafka_dead_letter(broker, matches_topic),
         clock,
+        settler,
         _delivery_retry(settings),
     )
     dispatcher = Dispatcher(
@@ -167,5 +173,5 @@ def bootstrap(
     )
     app = create_app(preferences, signer, clock)
     return NotifierService(
-        settings, broker, client, store, preferences, mailer, sms, dispatcher, app
+        settings, broker, client, store, preferences, mailer, sms, dispatcher, settler, app
     )

@@ -27,7 +27,8 @@ from notifier.dispatcher import Dispatcher
 from notifier.mailer import PermanentDeliveryError, TransientDeliveryError
 from notifier.policy import may_send, profile_channels
 from notifier.schedule import cadence_for, is_urgent, next_digest_at, quiet_until
-from notifier.store import DeliveryStore
+from notifier.settler import Settler
+from notifier.store import DeliveryStore, Outcome
 from shared.enterprises import Cadence, Enterprise
 from shared.events import Channel, DeliveryEvent, DeliveryStatus, MatchEvent, MatchKind
 from shared.kafka.batch import Consumed
@@ -235,8 +236,10 @@ class Deliverer:
         publish: Publish,
         dead_letter: DeadLetter,
         clock: Clock,
+        settler: Settler,
         retry: DeliveryRetry | None = None,
     ) -> None:
+        self._settler = settler
         self._store = store
         self._channels = channels
         self._publish = publish
@@ -386,11 +389,13 @@ class Deliverer:
         await self._dead_letter(delivery, error)
 
     async def _settle(self, delivery: Document, status: DeliveryStatus, detail: str) -> None:
-        key, now = str(delivery["_id"]), self._clock()
-        await self._store.settle(key, status.value, now, detail, int(delivery["attempts"]))
+        key, attempts = str(delivery["_id"]), int(delivery["attempts"])
         if delivery.get("type") != "digest":
-            await self._publish(delivery_event(delivery, status, detail))
+            event = delivery_event(delivery, status, detail)
+            await self._settler.settle(Outcome(key, status.value, detail, attempts), event)
             return
+        now = self._clock()
+        await self._store.settle(key, status.value, now, detail, attempts)
         items = await self._store.items([str(k) for k in delivery.get("items", [])])
         for item in items:
             await self._publish(delivery_event(item, status, detail))

@@ -25,7 +25,9 @@ for anything else; MongoDB serves the `ready` index of the outbox too.
 from __future__ import annotations
 
 import contextlib
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import groupby
 from typing import Any
 
 from pymongo import ASCENDING, ReturnDocument
@@ -37,6 +39,16 @@ from shared.mongo import Document
 
 SETTLED = ("sent", "suppressed", "failed")
 DUPLICATE_KEY = 11000
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How one delivery settled."""
+
+    key: str
+    status: str
+    detail: str = ""
+    attempts: int | None = None
 
 
 class DeliveryStore:
@@ -241,6 +253,26 @@ class DeliveryStore:
             fields["attempts"] = attempts
         await self._deliveries.update_one({"_id": key}, {"$set": fields})
         await self._outbox.delete_one({"_id": key})
+
+    async def settle_many(self, outcomes: list[Outcome], now: datetime) -> None:
+        """`settle` for many: one update per kind of outcome, then one outbox delete."""
+        if not outcomes:
+            return
+
+        def kind(outcome: Outcome) -> tuple[str, str, int]:
+            return (
+                outcome.status,
+                outcome.detail,
+                -1 if outcome.attempts is None else outcome.attempts,
+            )
+
+        for (status, detail, attempts), group in groupby(sorted(outcomes, key=kind), key=kind):
+            fields: Document = {"status": status, "detail": detail, "updated_at": now}
+            if attempts >= 0:
+                fields["attempts"] = attempts
+            keys = [outcome.key for outcome in group]
+            await self._deliveries.update_many({"_id": {"$in": keys}}, {"$set": fields})
+        await self._outbox.delete_many({"_id": {"$in": [outcome.key for outcome in outcomes]}})
 
     # -- digests ----------------------------------------------------------------------------
 

@@ -1,0 +1,97 @@
+"""Outcomes recorded together: many sends settled by a few writes.
+
+Every sent alert ends with the same two writes — its record's outcome, its outbox entry gone —
+and one event on `vigie.deliveries.v1`. Done one by one, those round trips (and the engine's
+write lock) take longer than the send. The settler gathers the outcomes that arrive while it
+writes, records them as one `update_many` per kind of outcome and one `delete_many` on the
+outbox (all by `_id $in`), publishes their events together, and only then answers each caller:
+when `settle` returns, the outcome is durable, as before. A crash before that leaves leases
+that expire: the messages are sent again (at-least-once; the Message-ID folds them).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+import structlog
+
+from notifier.clock import Clock
+from notifier.store import DeliveryStore, Outcome
+from shared.events import DeliveryEvent
+from shared.mongo import retrying
+
+log = structlog.get_logger()
+Publish = Callable[[DeliveryEvent], Awaitable[None]]
+
+
+@dataclass
+class _Pending:
+    outcome: Outcome
+    event: DeliveryEvent | None
+    done: asyncio.Future[None]
+
+
+class Settler:
+    def __init__(
+        self, store: DeliveryStore, publish: Publish, clock: Clock, *, max_batch: int = 500
+    ) -> None:
+        self._store = store
+        self._publish = publish
+        self._clock = clock
+        self._max_batch = max_batch
+        self._queue: list[_Pending] = []
+        self._arrived = asyncio.Event()
+        self._loop: asyncio.Task[None] | None = None
+
+    async def settle(self, outcome: Outcome, event: DeliveryEvent | None) -> None:
+        """Record the outcome and publish its event; returns once both are done."""
+        if self._loop is None or self._loop.done():
+            await self._write(
+                [_Pending(outcome, event, asyncio.get_running_loop().create_future())]
+            )
+            return
+        pending = _Pending(outcome, event, asyncio.get_running_loop().create_future())
+        self._queue.append(pending)
+        self._arrived.set()
+        await pending.done
+
+    def start(self) -> None:
+        self._loop = asyncio.create_task(self._run())
+
+    async def stop(self) -> None:
+        """Write what is queued, then stop."""
+        if self._loop is not None:
+            self._loop.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._loop
+            self._loop = None
+        while self._queue:
+            batch, self._queue = self._queue[: self._max_batch], self._queue[self._max_batch :]
+            await self._write(batch)
+
+    async def _run(self) -> None:
+        while True:
+            await self._arrived.wait()
+            self._arrived.clear()
+            while self._queue:
+                batch = self._queue[: self._max_batch]
+                self._queue = self._queue[self._max_batch :]
+                await self._write(batch)
+
+    async def _write(self, batch: list[_Pending]) -> None:
+        try:
+            outcomes = [p.outcome for p in batch]
+            await retrying(lambda: self._store.settle_many(outcomes, self._clock()))
+            await asyncio.gather(*(self._publish(p.event) for p in batch if p.event is not None))
+        except Exception as exc:  # each caller sees the failure; their leases will expire
+            log.error("settle_failed", size=len(batch), error=repr(exc)[:300])
+            for pending in batch:
+                if not pending.done.done():
+                    pending.done.set_exception(exc)
+            return
+        for pending in batch:
+            if not pending.done.done():
+                pending.done.set_result(None)
