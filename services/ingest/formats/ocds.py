@@ -37,6 +37,8 @@ from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
+import structlog
+
 from ingest.formats import places
 from ingest.formats.draft import Draft, finish, make_lot
 from ingest.formats.normalise import (
@@ -64,8 +66,10 @@ from shared.events import (
     ReservedFor,
     TenderEventKind,
 )
+from shared.text import fold
 
 Json = dict[str, Any]
+log = structlog.get_logger()
 
 SEAO_PREFIX = "ec9k95"
 # Publishers met in the corpus and their home (territory, zone), for releases without address.
@@ -326,7 +330,7 @@ def _fill(draft: Draft, release: Json, tender: Json, package: Package, prefix: s
     if language is None and one_line(release.get("language")):
         draft.problems["language"] = f"unknown language {release.get('language')!r}"
     _fill_buyer(draft, release, tender, package, prefix)
-    _fill_texts(draft, tender, language)
+    _fill_texts(draft, tender, language, seao=prefix == SEAO_PREFIX)
     _fill_dates(draft, release, tender, package)
     items = _objs(tender.get("items"))
     draft.classifications = _classifications([tender, *items])
@@ -341,6 +345,8 @@ def _fill(draft: Draft, release: Json, tender: Json, package: Package, prefix: s
     draft.reserved_for = _reserved(tender, [raw for _, raw in lots])
     draft.social_clause = any(_social(part) for part in [tender, *(raw for _, raw in lots)])
     draft.documents_url = _documents_url(tender)
+    if prefix == SEAO_PREFIX:
+        _seao_conventions(draft, tender, items)
 
 
 # --- buyer and place ------------------------------------------------------------------------
@@ -380,7 +386,16 @@ def _fill_buyer(draft: Draft, release: Json, tender: Json, package: Package, pre
     draft.buyer_id = next((found for c in candidates if (found := clean_id(c.get("id")))), None)
     address = next((a for c in candidates if (a := _obj(c.get("address")))), {})
     country = places.country_code(address.get("countryName")) or package.country
-    territories, zone_name = places.locate(country, address.get("region") or package.region)
+    region = address.get("region") or package.region
+    if _in_quebec(country, address, region, prefix):
+        placed = places.place_in_quebec(address.get("locality"), region, address.get("postalCode"))
+        if placed.reason:
+            log.info("buyer_left_above_municipality", ref=draft.ref, place=placed.territory,
+                     reason=placed.reason)  # fmt: skip
+        draft.buyer_territories = [placed.territory]
+        draft.deadline_timezone = places.QUEBEC_ZONE
+        return
+    territories, zone_name = places.locate(country, region)
     known = KNOWN_PUBLISHERS.get(prefix)
     if not territories and known:
         territories, zone_name = [known[0]], known[1]
@@ -392,17 +407,28 @@ def _fill_buyer(draft: Draft, release: Json, tender: Json, package: Package, pre
     draft.deadline_timezone = zone_name or places.DEFAULT_ZONE
 
 
+def _in_quebec(country: str | None, address: Json, region: object, prefix: str) -> bool:
+    """A Québec buyer: SEAO's, or one whose address says Québec (province, region, postal code).
+    A bare region number (`16`) counts only with the country given as Canada."""
+    if country not in (None, "CA"):
+        return False
+    if prefix == SEAO_PREFIX or places.in_quebec(region, address.get("postalCode")):
+        return True
+    return country == "CA" and places.quebec_region(region) is not None
+
+
 # --- texts, dates, codes, values ------------------------------------------------------------
 
 
-def _fill_texts(draft: Draft, tender: Json, language: str | None) -> None:
+def _fill_texts(draft: Draft, tender: Json, language: str | None, *, seao: bool = False) -> None:
     description_raw = clean_text(tender.get("description")) or clean_text(
         tender.get(f"description_{language}")
     )
     description = strip_markup(description_raw) if description_raw else None
     draft.description = description or None
     items = _objs(tender.get("items"))
-    only_item = one_line(items[0].get("description")) if len(items) == 1 else None
+    # SEAO's item descriptions are its categories (`C01 - Bâtiments`), never a title.
+    only_item = one_line(items[0].get("description")) if len(items) == 1 and not seao else None
     first_line = one_line(description.split("\n", 1)[0]) if description else None
     draft.title = _localised(tender, "title", language) or first_line or only_item
 
@@ -474,6 +500,32 @@ def _lots(tender: Json, items: list[Json], language: str | None) -> list[tuple[L
         if lot is not None:
             built.append((lot, raw))
     return built
+
+
+# --- SEAO ----------------------------------------------------------------------------------
+
+_SEAO_CATEGORY = re.compile(r"^\s*([GSC])\d*\s*[-–]")
+_SEAO_KINDS = {"G": Category.GOODS, "S": Category.SERVICES, "C": Category.WORKS}
+_REFERENCE_LABEL = {"fr": "réf.", "en": "ref."}
+
+
+def _seao_conventions(draft: Draft, tender: Json, items: list[Json]) -> None:
+    """SEAO's own fields: its category in items[].description (`S3 - Services d'architecture`:
+    G goods, S services, C construction works) when the release gives no main category, and the
+    buyer's reference (tender.id, `VM-2022-02(G)`) kept in the title, the one text every message
+    shows — SEAO's notice number is the ocid's tail, already the tender's uid."""
+    if draft.category is None:
+        kinds = {
+            _SEAO_KINDS[found.group(1)]
+            for item in items
+            if (found := _SEAO_CATEGORY.match(one_line(item.get("description")) or ""))
+        }
+        draft.category = kinds.pop() if len(kinds) == 1 else None
+    reference = clean_id(tender.get("id"))
+    title = draft.title
+    if title and reference and reference != draft.source_id and fold(reference) not in fold(title):
+        label = _REFERENCE_LABEL.get(draft.language or "fr", "réf.")
+        draft.title = f"{title} ({label} {reference})"
 
 
 # --- social economy -------------------------------------------------------------------------

@@ -12,9 +12,17 @@ Countries with several zones use their capital's (Canada: America/Toronto, i.e. 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from ingest.formats.normalise import one_line
-from shared.territories import REFERENCE, ancestors_and_self, commune_named
+from shared.territories import (
+    QUEBEC_REGIONS,
+    REFERENCE,
+    ancestors_and_self,
+    commune_named,
+    place_key,
+    quebec_municipalities_named,
+)
 from shared.text import fold
 
 DEFAULT_ZONE = "UTC"
@@ -219,3 +227,98 @@ def domain_country(host: str | None) -> str | None:
         return None
     country = _ALPHA_2_ALIASES.get(label, label)
     return country if country in COUNTRY_ZONES else None
+
+
+# --- Québec: a buyer's address to its municipality ------------------------------------------
+
+QUEBEC = "CA-QC"
+QUEBEC_ZONE = "America/Toronto"
+_QUEBEC_REGION_KEYS = {place_key(name): f"CA-QC-RA-{num}" for num, name in QUEBEC_REGIONS.items()}
+_REGION_NUMBER = re.compile(r"(?<!\d)(0?[1-9]|1[0-7])(?!\d)")
+_POSTAL_CODE = re.compile(r"^([A-Z]\d[A-Z])\s*(\d[A-Z]\d?)?$")
+
+
+def quebec_region(raw: object) -> str | None:
+    """An administrative region from `Montérégie`, `Montérégie (16)`, `16`, `Région 16`...
+    A name and a number that disagree give nothing rather than a guess."""
+    text = one_line(raw)
+    if text is None:
+        return None
+    by_name = _QUEBEC_REGION_KEYS.get(place_key(re.sub(r"\d+|\brégion\b|\bregion\b", " ", text)))
+    numbers = {f"CA-QC-RA-{int(n):02d}" for n in _REGION_NUMBER.findall(text)}
+    by_number = numbers.pop() if len(numbers) == 1 else None
+    if by_name and by_number and by_name != by_number:
+        return None
+    return by_name or by_number
+
+
+def quebec_postal_code(raw: object) -> str | None:
+    """A Québec postal code (`J4B 2Z7` → `J4B2Z7`): Québec's begin with G, H or J."""
+    text = one_line(raw)
+    match = _POSTAL_CODE.match(text.upper()) if text else None
+    if match is None or match.group(1)[0] not in "GHJ":
+        return None
+    return match.group(1) + (match.group(2) or "")
+
+
+def in_quebec(region: object, postal_code: object = None) -> bool:
+    """Whether an address's region (`QC`, `Québec`, `Montérégie (16)`) or postal code says
+    Québec. A bare region number says it only where the country is already known."""
+    text = one_line(region)
+    named = text is not None and not text.strip("() ").isdigit() and quebec_region(text)
+    return province(region) == "QC" or bool(named) or quebec_postal_code(postal_code) is not None
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a Québec buyer is: its most precise territory, and why it is not a municipality
+    when a locality was given but could not be settled (for the log; None otherwise)."""
+
+    territory: str
+    reason: str | None = None
+
+
+def _common_area(codes: list[str]) -> str:
+    """The smallest territory containing them all (two Valcourt: their MRC)."""
+    chains = [ancestors_and_self(code) for code in codes]
+    shared = set(chains[0]).intersection(*chains[1:])
+    return next(code for code in chains[0] if code in shared)
+
+
+def place_in_quebec(
+    locality: object, region: object = None, postal_code: object = None
+) -> Placement:
+    """A Québec address's municipality, from its locality settled by region and postal code.
+
+    The locality is compared as people write it (`ST-BRUNO-DE-MONTARVILLE`). Namesakes are told
+    apart by the region, then by the town hall's postal code (or its first three characters);
+    when neither settles it, the buyer stays at the smallest territory holding every candidate
+    (their region, or Québec) and the reason says so — never a guess."""
+    area = quebec_region(region) or QUEBEC
+    name = one_line(locality)
+    if name is None:
+        return Placement(area)
+    found = list(quebec_municipalities_named(name))
+    if not found:
+        return Placement(area, f"no Québec municipality is named {name!r}")
+    if area != QUEBEC:
+        inside = [m for m in found if area in ancestors_and_self(m.code)]
+        if not inside:
+            return Placement(area, f"no municipality named {name!r} in {area}")
+        found = inside
+    postal = quebec_postal_code(postal_code)
+    if len(found) > 1 and postal:
+        # The town hall's full postal code, else its first three characters (its area).
+        for width in (len(postal), 3):
+            settled = [m for m in found if m.postal_code[:width] == postal[:width]]
+            if len(settled) == 1:
+                found = settled
+                break
+    codes = [m.code for m in found]
+    if len(codes) == 1:
+        return Placement(codes[0])
+    return Placement(
+        _common_area(codes),
+        f"{name!r} names {len(codes)} municipalities ({', '.join(codes)}); "
+        "neither the region nor the postal code says which",
+    )

@@ -301,7 +301,7 @@ def test_record_package_uses_the_compiled_release_and_counts_tender_releases() -
                             "compiledRelease": compiled}]}  # fmt: skip
     outcome = single(package)
     assert outcome.kind == TenderEventKind.AMENDED
-    assert outcome.tender.title == "Entretien ménager (modifié)"
+    assert outcome.tender.title == "Entretien ménager (modifié) (réf. T-1)"
     assert outcome.tender.revision == 2
 
 
@@ -309,7 +309,8 @@ def test_release_package_is_read_in_date_order() -> None:
     later = {**release(title="B"), "date": "2026-11-22T10:00:00Z", "tag": ["tenderAmendment"]}
     earlier = {**release(title="A"), "date": "2026-11-21T10:00:00Z"}
     outcomes = run({"releases": [later, earlier]})
-    assert [o.tender.title for o in outcomes if isinstance(o, Parsed)] == ["A", "B"]
+    titles = [o.tender.title for o in outcomes if isinstance(o, Parsed)]
+    assert titles == ["A (réf. T-1)", "B (réf. T-1)"]  # SEAO: the buyer's reference is kept
 
 
 def test_missing_required_fields_are_all_named() -> None:
