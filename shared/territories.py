@@ -2,7 +2,7 @@
 
 Codes are upper-case and self-describing:
 - `CA`, `CA-QC` (province), `CA-QC-RA-16` (administrative region, Québec's official number),
-  `CA-QC-MRC-580`... (regional county municipality, the MAMH's MRC code), `CA-QC-AGG-LONGUEUIL`
+  `CA-QC-MRC-540`... (regional county municipality, the MAMH's MRC code), `CA-QC-AGG-LONGUEUIL`
   (agglomeration, or a city with an MRC's powers: `CA-QC-AGG-LAVAL`), `CA-QC-MUN-58227`
   (municipality, its geographic code);
 - `FR`, `FR-REG-53` (region, INSEE code), `FR-DEP-35` (department), `FR-EPCI-243500139`
