@@ -169,6 +169,7 @@ def _level(code: str) -> str:
         ("-MUN-", "municipality"),
         ("-COM-", "municipality"),
         ("-AGG-", "agglomeration"),
+        ("-MRC-", "agglomeration"),  # a Québec MRC: the level between municipality and region
         ("-DEP-", "agglomeration"),  # a French department plays the agglomeration's part here
         ("-RA-", "region"),
         ("-REG-", "region"),
