@@ -15,7 +15,12 @@ Decisions, where the standard or the data leave room:
   tender-stage releases; else 1 + the number of `tender.amendments`; at least 1.
 - Title: tender.title (or its `_en`/`_fr` variant), else the first line of the description,
   else the description of the only item (Canada's buyandsell releases have no title).
-- Buyer: release.buyer, else the party with the buyer role, else the procuring entity.
+- Buyer: release.buyer, else the party with the buyer role, else the procuring entity. A Québec
+  buyer (SEAO's, or an address whose region or postal code says Québec) is placed in its
+  municipality from the address's locality, region and postal code (`places.place_in_quebec`),
+  else in its region or in Québec, the reason logged.
+- SEAO: notice number = the ocid's tail; `tender.id` is the buyer's reference, kept in the title;
+  `items[].description` is SEAO's category (G/S/C → goods/services/works), never the title.
 - published_at: tender.datePublished, else the release date, else the package date.
 - Codes: tender classification (tenderClassification extension) and item classifications
   in UNSPSC, CPV, GSIN or NAICS; other schemes are skipped. A GSIN classification without an
