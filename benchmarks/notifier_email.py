@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import socket
 import subprocess
 import sys
@@ -190,6 +191,8 @@ class PipelineRun:
     seconds: float
     preload_seconds: float
     poll_ms: float
+    cpu_ms: float
+    load: float
 
     @property
     def rate(self) -> float:
@@ -313,7 +316,7 @@ async def pipeline_rate(host: str, port: int, count: int, history: int) -> Pipel
     await producer.start()
     try:
         poll = await _poll_ms(service)
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         for index in range(count):
             match = _match(index, f"ent-{index}")
             await producer.send(
@@ -325,6 +328,8 @@ async def pipeline_rate(host: str, port: int, count: int, history: int) -> Pipel
         topic = settings.topic(DELIVERIES_TOPIC)
         sent = await _sent_events(config.kafka_bootstrap, topic, count, within=count * 2 + 60)
         seconds = time.perf_counter() - started
+        cpu = time.process_time() - cpu
+        load = os.getloadavg()[0]
     finally:
         await producer.stop()
         await service.stop()
@@ -332,17 +337,17 @@ async def pipeline_rate(host: str, port: int, count: int, history: int) -> Pipel
         await client.close()
     if sent < count:
         raise RuntimeError(f"only {sent} of {count} emails went out in time")
-    return PipelineRun(history, count, seconds, preload, poll)
+    return PipelineRun(history, count, seconds, preload, poll, cpu * 1000 / count, load)
 
 
 def _pipeline_rows(runs: list[PipelineRun]) -> list[str]:
     return [
         "| deliveries in history | matches | emails/s (Kafka → SMTP) | one outbox poll "
-        "| history loaded in |",
-        "|---|---|---|---|---|",
+        "| notifier CPU per email | load average | history loaded in |",
+        "|---|---|---|---|---|---|---|",
         *(
             f"| {run.history:,} | {run.emails:,} | {run.rate:,.0f} | {run.poll_ms:.1f} ms "
-            f"| {run.preload_seconds:.0f} s |"
+            f"| {run.cpu_ms:.1f} ms | {run.load:.1f} | {run.preload_seconds:.0f} s |"
             for run in runs
         ),
     ]
@@ -391,7 +396,11 @@ async def main(
             ]
         for history in histories if pipeline else []:
             run = await pipeline_rate(host, port, pipeline, history)
-            print(f"history {history:,}: {run.rate:,.0f} emails/s, poll {run.poll_ms:.1f} ms")
+            print(
+                f"history {history:,}: {run.rate:,.0f} emails/s, poll {run.poll_ms:.1f} ms, "
+                f"CPU {run.cpu_ms:.1f} ms/email, load {run.load:.1f}",
+                flush=True,
+            )
             runs.append(run)
     parts = []
     if rows:

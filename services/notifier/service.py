@@ -116,7 +116,7 @@ class Notifier:
         if missing:
             raise PermanentError(f"enterprise {missing[0]!r} does not exist")
         now = self._clock()
-        instant: list[tuple[str, Document]] = []
+        instant: list[tuple[str, Document, MatchEvent]] = []
         for consumed in batch:
             match, enterprise = consumed.event, enterprises[consumed.event.enterprise_id]
             channels = self._wanted(enterprise, match.profile_id)
@@ -127,19 +127,19 @@ class Notifier:
                 )
                 cadence = cadence_for(enterprise, match.profile_id)
                 if cadence == Cadence.INSTANT or is_urgent(match, now):
-                    instant.append((key, details))
+                    instant.append((key, details, match))
                 elif not await self._hold(enterprise, key, details, channel, cadence, now):
                     await self._already_recorded(key, now)
             await self._plan_reminders(enterprise, match, channels, consumed.source(), now)
-        leased = await self._deliverer.claim_leased(instant, now)
-        for key, _ in instant:
+        leased = await self._deliverer.claim_leased([(k, d) for k, d, _ in instant], now)
+        for key, _, _ in instant:
             if key not in leased:
                 await self._already_recorded(key, now)
-        for key, delivery in leased.items():
-            enterprise = enterprises[str(delivery["enterprise_id"])]
-            await self._dispatcher.submit(
-                key, partial(self._deliverer.deliver, delivery, enterprise)
-            )
+        for key, _, match in instant:
+            if key in leased:
+                enterprise = enterprises[match.enterprise_id]
+                send = partial(self._deliverer.deliver, leased[key], enterprise, match)
+                await self._dispatcher.submit(key, send)
 
     def _wanted(self, enterprise: Enterprise, profile_id: str) -> list[Channel]:
         """The profile's channels the enterprise consented to; email alone when none is, so the
@@ -258,11 +258,17 @@ class Deliverer:
             return  # not due, settled, or another sender holds it
         await self.deliver(delivery)
 
-    async def deliver(self, delivery: Document, enterprise: Enterprise | None = None) -> None:
+    async def deliver(
+        self,
+        delivery: Document,
+        enterprise: Enterprise | None = None,
+        match: MatchEvent | None = None,
+    ) -> None:
         """Send one delivery this sender holds the lease of, and record the outcome.
 
         `enterprise` is given when it was read a moment ago (the consumer's batch); otherwise
-        it is read now, so consent and preferences are those of the moment of sending."""
+        it is read now, so consent and preferences are those of the moment of sending. `match`
+        is the delivery's match event when the caller has it parsed already."""
         key = str(delivery["_id"])
         structlog.contextvars.bind_contextvars(
             delivery_key=key, enterprise_id=delivery["enterprise_id"]
@@ -270,11 +276,15 @@ class Deliverer:
         try:
             if enterprise is None:
                 enterprise = await self._store.enterprise(str(delivery["enterprise_id"]))
-            await self._deliver(delivery, enterprise)
+            if match is None and "match" in delivery:
+                match = MatchEvent.model_validate_json(delivery["match"])
+            await self._deliver(delivery, enterprise, match)
         finally:
             structlog.contextvars.unbind_contextvars("delivery_key", "enterprise_id")
 
-    async def _deliver(self, delivery: Document, enterprise: Enterprise | None) -> None:
+    async def _deliver(
+        self, delivery: Document, enterprise: Enterprise | None, match: MatchEvent | None
+    ) -> None:
         if enterprise is None:
             await self._settle(delivery, DeliveryStatus.SUPPRESSED, "enterprise removed")
             return
@@ -287,18 +297,18 @@ class Deliverer:
         if not verdict.send:
             await self._settle(delivery, DeliveryStatus.SUPPRESSED, verdict.reason)
             return
-        if await self._deferred_by_quiet_hours(delivery, enterprise):
+        if await self._deferred_by_quiet_hours(delivery, enterprise, match):
             return
-        if delivery.get("type") == "digest":
+        if match is None:
             await self._send_digest(delivery, channel, enterprise)
         else:
-            await self._send_alert(delivery, channel, enterprise)
+            await self._send_alert(delivery, channel, enterprise, match)
 
-    async def _deferred_by_quiet_hours(self, delivery: Document, enterprise: Enterprise) -> bool:
+    async def _deferred_by_quiet_hours(
+        self, delivery: Document, enterprise: Enterprise, match: MatchEvent | None
+    ) -> bool:
         now = self._clock()
-        if "match" in delivery and is_urgent(
-            MatchEvent.model_validate_json(delivery["match"]), now
-        ):
+        if match is not None and is_urgent(match, now):
             return False
         prefs = enterprise.preferences
         until = quiet_until(prefs.quiet_hours, enterprise.timezone, now)
@@ -313,9 +323,12 @@ class Deliverer:
         return True
 
     async def _send_alert(
-        self, delivery: Document, channel: ChannelSender, enterprise: Enterprise
+        self,
+        delivery: Document,
+        channel: ChannelSender,
+        enterprise: Enterprise,
+        match: MatchEvent,
     ) -> None:
-        match = MatchEvent.model_validate_json(delivery["match"])
         reminder = delivery.get("type") == "reminder"
         if reminder:
             blocker = self._reminder_blocker(enterprise, match)

@@ -15,16 +15,22 @@ import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
 
 import structlog
 
 from notifier.clock import Clock
-from notifier.store import DeliveryStore, Outcome
+from notifier.store import Outcome
 from shared.events import DeliveryEvent
 from shared.mongo import retrying
 
 log = structlog.get_logger()
 Publish = Callable[[DeliveryEvent], Awaitable[None]]
+
+
+class OutcomeStore(Protocol):
+    async def settle_many(self, outcomes: list[Outcome], now: datetime) -> None: ...
 
 
 @dataclass
@@ -36,7 +42,7 @@ class _Pending:
 
 class Settler:
     def __init__(
-        self, store: DeliveryStore, publish: Publish, clock: Clock, *, max_batch: int = 500
+        self, store: OutcomeStore, publish: Publish, clock: Clock, *, max_batch: int = 500
     ) -> None:
         self._store = store
         self._publish = publish

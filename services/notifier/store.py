@@ -154,7 +154,11 @@ class DeliveryStore:
         await self._deliveries.update_one(
             {"_id": digest},
             {
-                "$setOnInsert": self._record(digest, details, "scheduled", due_at, now),
+                "$setOnInsert": {
+                    k: v
+                    for k, v in self._record(digest, details, "scheduled", due_at, now).items()
+                    if k != "_id"  # named by the filter; MongoDB keeps _id out of the update
+                },
                 "$addToSet": {"items": item},
             },
             upsert=True,

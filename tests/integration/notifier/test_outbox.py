@@ -135,15 +135,16 @@ async def test_reminders_are_moved_and_suppressed_by_key(
     clock = ManualClock(DAWN)
     async with running_notifier(stack, namespace, clock=clock, **FAST) as notifier:
         await notifier.send_match(_match(enterprise, tender))
-        await _until(_status(db, key, "scheduled"))
-        first = (await _outbox(db))[key]
+        await _until(lambda: _ready_at(db, key, deadline - timedelta(days=3)))
+        first = await db["deliveries"].find_one({"_id": key})
         await notifier.send_match(_match(enterprise, amended, TenderEventKind.AMENDED))
         await _until(lambda: _ready_at(db, key, later - timedelta(days=3)))
         await notifier.send_match(_match(enterprise, cancelled, TenderEventKind.CANCELLED))
         await _until(_status(db, key, "suppressed"))
         await _until(lambda: _no_entry(db, key))
 
-    assert first["ready_at"] == deadline - timedelta(days=3)
+    assert first is not None
+    assert (first["status"], first["due_at"]) == ("scheduled", deadline - timedelta(days=3))
     reminder = await db["deliveries"].find_one({"_id": key})
     assert reminder is not None
     assert reminder["due_at"] == later - timedelta(days=3)
