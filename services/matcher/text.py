@@ -44,10 +44,14 @@ def _stem_word(word: str, language: str) -> str:
     return str(_stemmer(language).stemWord(word))
 
 
+def _stems(text: str, language: str) -> tuple[str, ...]:
+    return tuple([_stem_word(word, language) for word in _WORD.findall(fold(text))])
+
+
 @lru_cache(maxsize=4096)
 def stems(text: str, language: str) -> tuple[str, ...]:
-    """Cached: a tender's text is stemmed once for all the profiles that look at it."""
-    return tuple([_stem_word(word, language) for word in _WORD.findall(fold(text))])
+    """Cached: the phrases of profiles are stemmed once for all the tenders that meet them."""
+    return _stems(text, language)
 
 
 def _agree(one: str, other: str) -> bool:
@@ -102,8 +106,10 @@ class StemmedText:
 
 @lru_cache(maxsize=16)
 def stemmed_text(text: str, language: str) -> StemmedText:
-    """Cached, for the few tenders being matched at a time."""
-    return StemmedText(stems(text, language))
+    """Cached, for the few tenders being matched at a time.
+
+    Not through `stems`' cache: a notice's text is seldom seen again, and would push phrases out."""
+    return StemmedText(_stems(text, language))
 
 
 @lru_cache(maxsize=4096)
