@@ -192,6 +192,7 @@ class PipelineRun:
     preload_seconds: float
     poll_ms: float
     cpu_ms: float
+    ferretdb_cpu_ms: float
     load: float
 
     @property
@@ -270,6 +271,16 @@ async def _poll_ms(service: NotifierService, rounds: int = 20) -> float:
     return (time.perf_counter() - started) * 1000 / rounds
 
 
+def _stack_cpu_seconds(config: StackConfig, component: str) -> float:
+    """CPU time used so far by a process of the local stack (0 when it cannot be read)."""
+    try:
+        pid = (config.run_dir / f"{component}.pid").read_text().strip()
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 async def pipeline_rate(host: str, port: int, count: int, history: int) -> PipelineRun:
     """Emails per second through the whole notifier, Kafka and FerretDB included, with
     `history` settled deliveries already stored."""
@@ -317,6 +328,7 @@ async def pipeline_rate(host: str, port: int, count: int, history: int) -> Pipel
     try:
         poll = await _poll_ms(service)
         started, cpu = time.perf_counter(), time.process_time()
+        ferretdb = _stack_cpu_seconds(config, "mongo")
         for index in range(count):
             match = _match(index, f"ent-{index}")
             await producer.send(
@@ -329,6 +341,7 @@ async def pipeline_rate(host: str, port: int, count: int, history: int) -> Pipel
         sent = await _sent_events(config.kafka_bootstrap, topic, count, within=count * 2 + 60)
         seconds = time.perf_counter() - started
         cpu = time.process_time() - cpu
+        ferretdb = _stack_cpu_seconds(config, "mongo") - ferretdb
         load = os.getloadavg()[0]
     finally:
         await producer.stop()
@@ -337,17 +350,20 @@ async def pipeline_rate(host: str, port: int, count: int, history: int) -> Pipel
         await client.close()
     if sent < count:
         raise RuntimeError(f"only {sent} of {count} emails went out in time")
-    return PipelineRun(history, count, seconds, preload, poll, cpu * 1000 / count, load)
+    return PipelineRun(
+        history, count, seconds, preload, poll, cpu * 1000 / count, ferretdb * 1000 / count, load
+    )
 
 
 def _pipeline_rows(runs: list[PipelineRun]) -> list[str]:
     return [
         "| deliveries in history | matches | emails/s (Kafka → SMTP) | one outbox poll "
-        "| notifier CPU per email | load average | history loaded in |",
+        "| CPU per email: notifier / FerretDB | load average | history loaded in |",
         "|---|---|---|---|---|---|---|",
         *(
             f"| {run.history:,} | {run.emails:,} | {run.rate:,.0f} | {run.poll_ms:.1f} ms "
-            f"| {run.cpu_ms:.1f} ms | {run.load:.1f} | {run.preload_seconds:.0f} s |"
+            f"| {run.cpu_ms:.1f} / {run.ferretdb_cpu_ms:.1f} ms | {run.load:.1f} "
+            f"| {run.preload_seconds:.0f} s |"
             for run in runs
         ),
     ]
@@ -398,7 +414,7 @@ async def main(
             run = await pipeline_rate(host, port, pipeline, history)
             print(
                 f"history {history:,}: {run.rate:,.0f} emails/s, poll {run.poll_ms:.1f} ms, "
-                f"CPU {run.cpu_ms:.1f} ms/email, load {run.load:.1f}",
+                f"CPU {run.cpu_ms:.1f} + {run.ferretdb_cpu_ms:.1f} ms/email, load {run.load:.1f}",
                 flush=True,
             )
             runs.append(run)

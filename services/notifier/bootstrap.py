@@ -169,7 +169,7 @@ def bootstrap(
         MatchEvent.model_validate_json,
         notifier.handle_batch,
         retry,
-        max_records=settings.intake_batch_size,
+        max_records=settings.notifier_intake_batch_size,
     )
     app = create_app(preferences, signer, clock)
     return NotifierService(

@@ -27,7 +27,7 @@ class NotifierSettings(CommonSettings):
     delivery_lease_seconds: float = 120.0
     delivery_concurrency: int = 16
     # Match events recorded together: one read of their enterprises, two writes, one commit.
-    intake_batch_size: int = 200
+    notifier_intake_batch_size: int = 200
     delivery_poll_seconds: float = 1.0
     # The sender block CASL requires in every commercial electronic message.
     sender_name: str = "Vigie"

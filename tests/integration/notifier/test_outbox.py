@@ -209,3 +209,32 @@ async def test_two_senders_never_both_lease_one_key(db: AsyncDatabase[Document])
     await store.settle("k#1", "sent", now, attempts=1)
     assert await store.pending() == 0
     assert await store.lease("k#1", now + timedelta(seconds=61), 60) is None
+
+
+async def test_a_crash_between_a_held_item_and_its_digest_is_repaired_by_redelivery(
+    stack: StackEndpoints, namespace: str, db: AsyncDatabase[Document], mail: MailSink
+) -> None:
+    enterprise = make_enterprise(language="fr", preferences={"cadence": "daily", "digest_hour": 8})
+    await upsert_enterprises(db, [enterprise])
+    match = _match(enterprise, make_tender(title="Déneigement"))
+    key = delivery_key(match, Channel.EMAIL)
+    at = DAWN + timedelta(hours=2)
+    digest = digest_key(enterprise.id, Channel.EMAIL, at)
+    held = {**delivery_details(match, Channel.EMAIL, {"topic": "t"}), "digest_key": digest}
+    # The first notifier holds the item, then dies before its digest hears of it.
+    assert await DeliveryStore(db).hold(key, held, at, DAWN)
+    clock = ManualClock(DAWN)
+    async with running_notifier(stack, namespace, clock=clock, **FAST) as notifier:
+        await notifier.send_match(match)  # redelivered
+        await _until(lambda: _lists(db, digest, key))
+        await _until(lambda: _ready_at(db, digest, at))
+        clock.set(at)
+        [email] = await mail.wait_for(str(enterprise.contacts.email), count=1)
+        await _until(_status(db, key, "sent"))
+
+    assert "Déneigement" in email["text"]
+
+
+async def _lists(db: AsyncDatabase[Document], digest: str, item: str) -> bool:
+    found = await db["deliveries"].find_one({"_id": digest})
+    return found is not None and found.get("items") == [item]
