@@ -27,6 +27,7 @@ from pydantic import (
 TENDERS_TOPIC = "vigie.tenders.v1"
 MATCHES_TOPIC = "vigie.matches.v1"
 DELIVERIES_TOPIC = "vigie.deliveries.v1"
+ENTERPRISES_TOPIC = "vigie.enterprises.v1"
 
 ShortText = Annotated[str, Field(min_length=1, max_length=500)]
 LongText = Annotated[str, Field(max_length=20_000)]
@@ -224,6 +225,18 @@ class DeliveryEvent(Event):
     tender_uid: str
     revision: int
     detail: str = ""
+
+    @property
+    def key(self) -> str:
+        return self.enterprise_id
+
+
+class EnterpriseChanged(Event):
+    """`vigie.enterprises.v1`, keyed by enterprise id: this enterprise was written (created,
+    changed, paused or deleted). The document in MongoDB `enterprises` is the truth; the event
+    says where to look, so a reader always applies the enterprise as it is now."""
+
+    enterprise_id: str = Field(min_length=1, max_length=120)
 
     @property
     def key(self) -> str:

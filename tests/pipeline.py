@@ -21,9 +21,13 @@ from matcher.settings import MatcherSettings
 from notifier.bootstrap import NotifierService
 from notifier.bootstrap import bootstrap as bootstrap_notifier
 from notifier.settings import NotifierSettings
+from shared.enterprises import Enterprise
 from shared.kafka.consumer import RetryPolicy
+from shared.kafka.enterprise_changes import enterprise_announcer
 from shared.mongo import database, make_client
+from shared.settings import CommonSettings
 from tests.stack_clients import StackEndpoints
+from vigie.enterprise_store import upsert_enterprises
 
 FAST_RETRY = RetryPolicy(attempts=3, base_seconds=0.05, cap_seconds=0.2)
 TEST_PEPPER = "test-only-pepper"
@@ -66,6 +70,21 @@ def namespace_settings(stack: StackEndpoints, namespace: str) -> dict[str, Any]:
     }
 
 
+async def write_enterprises(
+    stack: StackEndpoints, namespace: str, enterprises: list[Enterprise]
+) -> None:
+    """Write enterprises as the import does: to MongoDB, then announced to running matchers."""
+    settings = CommonSettings(**namespace_settings(stack, namespace))
+    client = make_client(settings.mongodb_url)
+    try:
+        async with enterprise_announcer(settings) as announce:
+            await upsert_enterprises(
+                database(client, settings.mongodb_url), enterprises, announce=announce
+            )
+    finally:
+        await client.close()
+
+
 async def _longueuil_publisher(mongodb_url: str) -> str:
     client = make_client(mongodb_url)
     try:
@@ -86,7 +105,7 @@ async def running_pipeline(
     matcher: bool = True,
     notifier: bool = True,
     smtp_port: int | None = None,
-    matcher_refresh_seconds: float = 0.0,
+    matcher_full_reload_seconds: float = 600.0,
 ) -> AsyncIterator[Pipeline]:
     common = namespace_settings(stack, namespace)
     matcher_service = (
@@ -94,7 +113,7 @@ async def running_pipeline(
             MatcherSettings(
                 **common,
                 matcher_group_id=f"{namespace}-matcher",
-                matcher_refresh_seconds=matcher_refresh_seconds,
+                matcher_full_reload_seconds=matcher_full_reload_seconds,
             ),
             retry=FAST_RETRY,
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import structlog
@@ -10,11 +11,12 @@ from faststream.kafka import KafkaBroker
 from pymongo import AsyncMongoClient
 from pymongo.errors import PyMongoError
 
+from matcher.enterprise_feed import EnterpriseChangeFeed
 from matcher.service import Clock, TenderMatcher, utc_now
 from matcher.settings import MatcherSettings
 from matcher.store import MatcherStore
-from shared.events import MATCHES_TOPIC, TENDERS_TOPIC, MatchEvent, TenderEvent
-from shared.kafka.broker import make_broker, publish_event
+from shared.events import ENTERPRISES_TOPIC, MATCHES_TOPIC, TENDERS_TOPIC, MatchEvent, TenderEvent
+from shared.kafka.broker import make_broker, publish_events
 from shared.kafka.consumer import RetryPolicy, subscribe_guarded
 from shared.kafka.topics import all_topics, ensure_topics
 from shared.mongo import Document, database, make_client
@@ -29,28 +31,31 @@ class MatcherService:
     client: AsyncMongoClient[Document]
     store: MatcherStore
     matcher: TenderMatcher
-    _poller: asyncio.Task[None] | None = None
+    changes: EnterpriseChangeFeed
+    _reloader: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         await ensure_topics(self.settings.kafka_bootstrap, all_topics(self.settings.topic_prefix))
         await self.store.ensure_indexes()
-        await self.matcher.refresh(force=True)
-        self._poller = asyncio.create_task(self._poll())
+        await self.changes.start()  # before the load: no change falls between the two
+        await self.matcher.load_all()
+        self._reloader = asyncio.create_task(self._reload_now_and_then())
         await self.broker.start()
 
-    async def _poll(self) -> None:
-        """Profile changes take effect within `matcher_refresh_seconds`, tenders or not."""
+    async def _reload_now_and_then(self) -> None:
+        """The safety net for a change that was written but never announced."""
         while True:
-            await asyncio.sleep(max(self.settings.matcher_refresh_seconds, 0.5))
+            await asyncio.sleep(self.settings.matcher_full_reload_seconds)
             try:
-                await self.matcher.refresh()
+                await self.matcher.load_all()
             except PyMongoError as exc:
-                log.warning("catalogue_refresh_failed", error=repr(exc)[:300])
+                log.warning("catalogue_reload_failed", error=repr(exc)[:300])
 
     async def stop(self) -> None:
-        if self._poller is not None:
-            self._poller.cancel()
+        if self._reloader is not None:
+            self._reloader.cancel()
         await self.broker.stop()
+        await self.changes.stop()
         await self.client.close()
 
 
@@ -65,10 +70,16 @@ def bootstrap(
     store = MatcherStore(database(client, settings.mongodb_url))
     matches_topic = settings.topic(MATCHES_TOPIC)
 
-    async def publish(match: MatchEvent) -> None:
-        await publish_event(broker, matches_topic, match.key, match)
+    async def publish(matches: Sequence[MatchEvent]) -> None:
+        await publish_events(broker, matches_topic, [(match.key, match) for match in matches])
 
-    matcher = TenderMatcher(store, publish, clock, settings.matcher_refresh_seconds)
+    async def catch_up() -> bool:
+        return await changes.catch_up()
+
+    matcher = TenderMatcher(store, publish, clock, catch_up)
+    changes = EnterpriseChangeFeed(
+        settings.kafka_bootstrap, settings.topic(ENTERPRISES_TOPIC), matcher.apply_changes
+    )
     subscribe_guarded(
         broker,
         settings.topic(TENDERS_TOPIC),
@@ -77,4 +88,4 @@ def bootstrap(
         matcher.handle,
         retry,
     )
-    return MatcherService(settings, broker, client, store, matcher)
+    return MatcherService(settings, broker, client, store, matcher, changes)

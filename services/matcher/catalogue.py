@@ -1,55 +1,50 @@
-"""The enterprises the matcher holds in memory, with their profile index, kept fresh by polling.
+"""The enterprises the matcher holds in memory, with their profile index.
 
-FerretDB has no change streams, so the catalogue asks MongoDB for enterprises whose `updated_at`
-moved since its last look (every `refresh_seconds`, 2 s by default: a profile change takes effect
-within that) and rebuilds from scratch now and then, which also catches deletions.
+Loaded whole at start, then kept fresh by the enterprise changes announced on Kafka (applied as
+they come), and reloaded whole now and then as a safety net for a change never announced.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Iterable
-from datetime import datetime
 
 from matcher.index import ProfileIndex
 from shared.enterprises import Enterprise
 from shared.events import Tender
-
-FULL_RELOAD_SECONDS = 600.0
 
 
 class EnterpriseCatalogue:
     def __init__(self) -> None:
         self._enterprises: dict[str, Enterprise] = {}
         self._index = ProfileIndex()
-        self.seen_until: datetime | None = None
+        self.loaded = False
         self.loaded_at = 0.0
 
-    def replace_all(self, enterprises: Iterable[Enterprise], seen_until: datetime | None) -> None:
+    def replace_all(self, enterprises: Iterable[Enterprise]) -> None:
         active = [e for e in enterprises if e.status == "active"]
         self._enterprises = {e.id: e for e in active}
         self._index = ProfileIndex.build(active)
-        self.seen_until = seen_until
+        self.loaded = True
         self.loaded_at = time.monotonic()
 
-    def apply(self, changed: Iterable[Enterprise], seen_until: datetime | None) -> int:
-        """Apply what changed; returns how many enterprises really did."""
+    def apply(self, ids: Iterable[str], found: dict[str, Enterprise]) -> int:
+        """Apply the enterprises `ids` as they are now (`found`; an id not found was deleted);
+        returns how many really changed."""
         count = 0
-        for enterprise in changed:
-            if self._enterprises.get(enterprise.id) == enterprise:
-                continue  # seen again through the `$gte` overlap: nothing new
-            count += 1
-            if enterprise.status == "active":
-                self._enterprises[enterprise.id] = enterprise
+        for enterprise_id in ids:
+            enterprise = found.get(enterprise_id)
+            if enterprise is not None and enterprise.status == "active":
+                if self._enterprises.get(enterprise_id) == enterprise:
+                    continue  # announced, but nothing the matcher holds changed
+                self._enterprises[enterprise_id] = enterprise
                 self._index.upsert(enterprise)
+            elif self._enterprises.pop(enterprise_id, None) is not None:
+                self._index.remove(enterprise_id)
             else:
-                self._enterprises.pop(enterprise.id, None)
-                self._index.remove(enterprise.id)
-        self.seen_until = max(filter(None, (self.seen_until, seen_until)), default=None)
+                continue
+            count += 1
         return count
-
-    def needs_full_reload(self) -> bool:
-        return time.monotonic() - self.loaded_at > FULL_RELOAD_SECONDS
 
     def candidates(self, tender: Tender) -> list[Enterprise]:
         """The enterprises with at least one profile that fits the tender (eligibility aside)."""

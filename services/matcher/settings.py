@@ -5,5 +5,6 @@ from shared.settings import CommonSettings
 
 class MatcherSettings(CommonSettings):
     matcher_group_id: str = "vigie-matcher"
-    # How often the in-memory profile index looks for changed enterprises in MongoDB.
-    matcher_refresh_seconds: float = 2.0
+    # Enterprise changes reach the profile index as events (vigie.enterprises.v1); it is also
+    # rebuilt from MongoDB this often, for a change written without being announced.
+    matcher_full_reload_seconds: float = 600.0

@@ -1,77 +1,121 @@
-"""MongoDB adapter of the matcher: enterprises in, matches out (unique per revision)."""
+"""MongoDB adapter of the matcher: enterprises in, matches out (unique per revision).
+
+Every hot-path access is by `_id`, so it costs the same with ten or a million documents stored,
+on MongoDB and on the local stack's FerretDB (which serves nothing else from an index):
+- enterprises are read all at once only for the catalogue's full reload, else by id;
+- each match is its own document (`_id` = match id, the audit record with its reasons), and
+  `tender_matches` keeps, under the tender uid, who was matched at which revision: the earlier
+  matches of a tender are one read.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 import structlog
-from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import BulkWriteError
 
 from shared.enterprises import Enterprise
-from shared.events import MatchEvent
-from shared.mongo import Document
+from shared.events import MatchEvent, MatchKind
+from shared.mongo import Document, retrying
 
 log = structlog.get_logger()
+DUPLICATE_KEY = 11000
+
+
+def _enterprise(document: Document) -> Enterprise | None:
+    try:
+        return Enterprise.from_document(document)
+    except ValueError as exc:
+        # One bad record must not stop matching for everyone else; it is logged by id.
+        log.error("enterprise_unreadable", enterprise_id=document.get("_id"), error=str(exc)[:300])
+        return None
+
+
+def _match_document(match: MatchEvent, now: datetime) -> Document:
+    return {
+        "_id": match.match_id,
+        "tender_uid": match.tender.uid,
+        "revision": match.tender.revision,
+        "enterprise_id": match.enterprise_id,
+        "profile_id": match.profile_id,
+        "kind": match.kind.value,
+        "score": match.score,
+        "reasons": [reason.model_dump() for reason in match.reasons],
+        "event_id": str(match.event_id),
+        "matched_at": now,
+    }
+
+
+def earlier_of(entries: Sequence[Document], revision: int) -> dict[str, str]:
+    """Enterprise id → profile id of the matches of revisions before `revision`, cancellations
+    left out; for an enterprise matched at several, the latest revision's profile."""
+    earlier: dict[str, tuple[int, str]] = {}
+    for entry in entries:
+        if entry["revision"] >= revision or entry["kind"] == MatchKind.CANCELLED.value:
+            continue
+        seen = earlier.get(entry["enterprise_id"])
+        if seen is None or entry["revision"] > seen[0]:
+            earlier[entry["enterprise_id"]] = (entry["revision"], entry["profile_id"])
+    return {enterprise_id: profile for enterprise_id, (_, profile) in earlier.items()}
 
 
 class MatcherStore:
     def __init__(self, db: AsyncDatabase[Document]) -> None:
         self._enterprises = db["enterprises"]
         self._matches = db["matches"]
+        self._tender_matches = db["tender_matches"]
 
     async def ensure_indexes(self) -> None:
-        await self._matches.create_index(
-            [("tender_uid", ASCENDING), ("revision", ASCENDING), ("enterprise_id", ASCENDING)],
-            unique=True,
-            name="match_unique",
+        """Nothing beyond `_id`: every read and write of the matcher is by key."""
+
+    async def all_enterprises(self) -> list[Enterprise]:
+        """Every enterprise: the catalogue's full load, at start and as a periodic safety net."""
+        documents = await retrying(lambda: self._enterprises.find({}).to_list())
+        return [e for e in map(_enterprise, documents) if e is not None]
+
+    async def enterprises(self, ids: Sequence[str]) -> dict[str, Enterprise]:
+        """The enterprises among `ids` that exist (and can be read), by id."""
+        documents = await retrying(
+            lambda: self._enterprises.find({"_id": {"$in": list(ids)}}).to_list()
         )
-        await self._enterprises.create_index([("updated_at", ASCENDING)], name="updated_at")
-
-    async def enterprises_changed_since(
-        self, since: datetime | None
-    ) -> tuple[list[Enterprise], datetime | None]:
-        """Enterprises written at or after `since` (all when None), and the newest `updated_at`.
-
-        `$gte`, not `$gt`: two writes in the same millisecond must not hide one another; seeing
-        an enterprise twice is harmless."""
-        query = {} if since is None else {"updated_at": {"$gte": since}}
-        enterprises: list[Enterprise] = []
-        newest = since
-        async for document in self._enterprises.find(query):
-            stamp = document.get("updated_at")
-            if stamp is not None and (newest is None or stamp > newest):
-                newest = stamp
-            try:
-                enterprises.append(Enterprise.from_document(document))
-            except ValueError as exc:
-                # One bad record must not stop matching for everyone else; it is logged by id.
-                log.error(
-                    "enterprise_unreadable", enterprise_id=document.get("_id"), error=str(exc)[:300]
-                )
-        return enterprises, newest
+        found = (_enterprise(document) for document in documents)
+        return {enterprise.id: enterprise for enterprise in found if enterprise is not None}
 
     async def earlier_matches(self, tender_uid: str, revision: int) -> dict[str, str]:
         """Enterprise id → profile id, for the matches of earlier revisions of this tender."""
-        cursor = self._matches.find(
-            {"tender_uid": tender_uid, "revision": {"$lt": revision}, "kind": {"$ne": "cancelled"}},
-            {"enterprise_id": 1, "profile_id": 1},
-        )
-        return {doc["enterprise_id"]: doc["profile_id"] async for doc in cursor}
+        found = await retrying(lambda: self._tender_matches.find_one({"_id": tender_uid}))
+        return earlier_of(found["entries"], revision) if found else {}
 
-    async def record(self, match: MatchEvent) -> None:
-        """Idempotent: a second record of the same match changes nothing."""
-        document = {
-            "tender_uid": match.tender.uid,
-            "revision": match.tender.revision,
-            "enterprise_id": match.enterprise_id,
-            "profile_id": match.profile_id,
-            "kind": match.kind.value,
-            "score": match.score,
-            "reasons": [reason.model_dump() for reason in match.reasons],
-            "event_id": str(match.event_id),
-            "matched_at": datetime.now(UTC),
-        }
-        await self._matches.update_one(
-            {"_id": match.match_id}, {"$setOnInsert": document}, upsert=True
+    async def record(self, matches: Sequence[MatchEvent]) -> None:
+        """Idempotent: recording the same matches again changes nothing. All of them are one
+        tender's (one revision), as the matcher produces them."""
+        if not matches:
+            return
+        now = datetime.now(UTC)
+        documents = [_match_document(match, now) for match in matches]
+        try:
+            await retrying(lambda: self._matches.insert_many(documents, ordered=False))
+        except BulkWriteError as exc:
+            errors = exc.details.get("writeErrors", [])
+            if any(error.get("code") != DUPLICATE_KEY for error in errors):
+                raise
+        entries = [
+            {
+                "enterprise_id": m.enterprise_id,
+                "profile_id": m.profile_id,
+                "revision": m.tender.revision,
+                "kind": m.kind.value,
+            }
+            for m in matches
+        ]
+        tender_uid = matches[0].tender.uid
+        await retrying(
+            lambda: self._tender_matches.update_one(
+                {"_id": tender_uid},
+                {"$addToSet": {"entries": {"$each": entries}}},
+                upsert=True,
+            )
         )

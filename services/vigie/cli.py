@@ -14,6 +14,7 @@ from rich.table import Table
 from ingest.publishers import Publisher, PublisherDirectory
 from ingest.settings import IngestSettings
 from shared.enterprises import Enterprise
+from shared.kafka.enterprise_changes import enterprise_announcer
 from shared.logging import configure_logging
 from shared.mongo import database, make_client
 from shared.settings import CommonSettings
@@ -98,22 +99,24 @@ def import_enterprises(
     enterprises, rejected = parse_enterprises(file.read_text(encoding="utf-8"))
     for item in rejected:
         console.print(f"[red]rejected[/] {item.position}: {item.reason}", markup=True)
-    written = asyncio.run(_write(settings.mongodb_url, enterprises))
+    written = asyncio.run(_write(settings, enterprises))
     console.print(f"{written} enterprises imported, {len(rejected)} rejected")
     if rejected:
         raise typer.Exit(1)
 
 
-async def _write(mongodb_url: str, enterprises: list[Enterprise]) -> int:
-    client = make_client(mongodb_url)
+async def _write(settings: CommonSettings, enterprises: list[Enterprise]) -> int:
+    client = make_client(settings.mongodb_url)
     try:
-        with Progress(console=console, transient=True) as progress:
-            task = progress.add_task("importing", total=len(enterprises))
-            return await upsert_enterprises(
-                database(client, mongodb_url),
-                enterprises,
-                progress=lambda n: progress.advance(task, n),
-            )
+        async with enterprise_announcer(settings) as announce:
+            with Progress(console=console, transient=True) as progress:
+                task = progress.add_task("importing", total=len(enterprises))
+                return await upsert_enterprises(
+                    database(client, settings.mongodb_url),
+                    enterprises,
+                    progress=lambda n: progress.advance(task, n),
+                    announce=announce,
+                )
     finally:
         await client.close()
 

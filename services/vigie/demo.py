@@ -16,7 +16,9 @@ from rich.panel import Panel
 from rich.table import Table
 
 from ingest.publishers import PublisherDirectory
+from shared.kafka.enterprise_changes import enterprise_announcer
 from shared.mongo import make_client
+from shared.settings import CommonSettings
 from vigie.demo_tenders import DEMO_BUYER_IDS, DEMO_SOURCES, demo_tenders
 from vigie.enterprise_file import parse_enterprises
 from vigie.enterprise_store import upsert_enterprises
@@ -60,7 +62,11 @@ async def _load_demo_data(env: dict[str, str]) -> tuple[int, str]:
     client = make_client(env["VIGIE_MONGODB_URL"])
     try:
         db = client.get_default_database()
-        count = await upsert_enterprises(db, enterprises)
+        settings = CommonSettings(
+            kafka_bootstrap=env["VIGIE_KAFKA_BOOTSTRAP"], mongodb_url=env["VIGIE_MONGODB_URL"]
+        )
+        async with enterprise_announcer(settings) as announce:
+            count = await upsert_enterprises(db, enterprises, announce=announce)
         directory = PublisherDirectory(db, env["VIGIE_API_KEY_PEPPER"])
         await directory.ensure_indexes()
         _, key = await directory.add(

@@ -1,5 +1,6 @@
 """Writing enterprises to MongoDB: an upsert per enterprise id, so an import can be re-run
-without undoing what enterprises chose themselves (consent, preferences)."""
+without undoing what enterprises chose themselves (consent, preferences). Each batch written is
+announced on `vigie.enterprises.v1`, so running matchers apply it at once."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pymongo import UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 
 from shared.enterprises import Enterprise
+from shared.kafka.enterprise_changes import Announce
 from shared.mongo import Document
 
 BATCH_SIZE = 500
@@ -48,8 +50,10 @@ async def upsert_enterprises(
     db: AsyncDatabase[Document],
     enterprises: Sequence[Enterprise],
     progress: Callable[[int], None] | None = None,
+    announce: Announce | None = None,
 ) -> int:
-    """Returns how many enterprises were written; `progress` hears of each batch."""
+    """Returns how many enterprises were written; `progress` hears of each batch, `announce`
+    tells running matchers (without it, they see the change at their next full reload)."""
     collection = db["enterprises"]
     written = 0
     now = datetime.now(UTC)
@@ -61,6 +65,8 @@ async def upsert_enterprises(
         }
         requests = [_upsert(e, now, stored.get(e.id)) for e in batch]
         await collection.bulk_write(requests, ordered=False)
+        if announce is not None:
+            await announce(ids)
         written += len(batch)
         if progress:
             progress(len(batch))

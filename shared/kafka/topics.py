@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
-from shared.events import DELIVERIES_TOPIC, MATCHES_TOPIC, TENDERS_TOPIC
+from shared.events import DELIVERIES_TOPIC, ENTERPRISES_TOPIC, MATCHES_TOPIC, TENDERS_TOPIC
 
 DEFAULT_PARTITIONS = 3
 DLQ_SUFFIX = ".dlq"
@@ -19,7 +19,8 @@ def dlq_topic(topic: str) -> str:
 
 
 def all_topics(prefix: str = "") -> list[str]:
-    names = [f"{prefix}{name}" for name in (TENDERS_TOPIC, MATCHES_TOPIC, DELIVERIES_TOPIC)]
+    topics = (TENDERS_TOPIC, MATCHES_TOPIC, DELIVERIES_TOPIC, ENTERPRISES_TOPIC)
+    names = [f"{prefix}{name}" for name in topics]
     return names + [dlq_topic(name) for name in names]
 
 
@@ -45,3 +46,16 @@ async def ensure_topics(
         return missing
     finally:
         await admin.close()
+
+
+async def partitions_of(bootstrap: str, topic: str) -> list[int]:
+    """The partition numbers of a topic, from the broker itself (a consumer's cached metadata
+    may not know a topic created a moment ago); empty if the topic does not exist."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id="vigie-topics")
+    await admin.start()
+    try:
+        described = await admin.describe_topics([topic])
+    finally:
+        await admin.close()
+    found = [d for d in described if d.get("topic") == topic and d.get("error_code") == 0]
+    return sorted(p["partition"] for d in found for p in d.get("partitions", []))

@@ -35,7 +35,6 @@ def service_env(stack: StackEndpoints, namespace: str) -> dict[str, str]:
         "VIGIE_MATCHER_GROUP_ID": f"{namespace}-matcher",
         "VIGIE_NOTIFIER_GROUP_ID": f"{namespace}-notifier",
         "VIGIE_API_KEY_PEPPER": "test-only-pepper",
-        "VIGIE_MATCHER_REFRESH_SECONDS": "0",
         "VIGIE_UNSUBSCRIBE_SIGNING_KEY": "test-only-unsubscribe-signing-key",
     }
 

@@ -1,15 +1,18 @@
-"""Profiles created or changed in MongoDB take effect in the running matcher, without restarts."""
+"""Profiles created or changed take effect in the running matcher, without restarts: at once
+when announced on `vigie.enterprises.v1`, at the next full reload when not."""
 
 from __future__ import annotations
 
 import asyncio
+import time
+from collections.abc import Callable
 
 from pymongo.asynchronous.database import AsyncDatabase
 
 from shared.events import MATCHES_TOPIC, TENDERS_TOPIC, MatchEvent, TenderEvent, TenderEventKind
 from shared.mongo import Document
 from tests.factories import enterprise_data, make_enterprise, make_tender
-from tests.pipeline import Pipeline, running_pipeline
+from tests.pipeline import Pipeline, running_pipeline, write_enterprises
 from tests.stack_clients import StackEndpoints, produce, read_topic
 from vigie.enterprise_store import upsert_enterprises
 
@@ -31,40 +34,50 @@ async def _matched_by_a_new_tender(
     return [MatchEvent.model_validate_json(r.value).enterprise_id for r in records]
 
 
-async def test_new_and_paused_enterprises_are_seen_by_the_poll(
+async def _until(condition: Callable[[], bool], within: float) -> float:
+    """Seconds until `condition` holds; fails after `within`."""
+    started = time.monotonic()
+    while not condition():
+        assert time.monotonic() - started < within, "not within the bound"
+        await asyncio.sleep(0.02)
+    return time.monotonic() - started
+
+
+async def test_new_and_paused_enterprises_are_applied_from_their_announcements(
     stack: StackEndpoints, namespace: str, db: AsyncDatabase[Document]
 ) -> None:
     early = make_enterprise()
     await upsert_enterprises(db, [early])
-    async with running_pipeline(
-        stack, namespace, ingest=False, notifier=False, matcher_refresh_seconds=1.0
-    ) as pipeline:
+    async with running_pipeline(stack, namespace, ingest=False, notifier=False) as pipeline:
         assert pipeline.matcher is not None
         catalogue = pipeline.matcher.matcher.catalogue
+        assert catalogue.known([early.id])
         newcomer = make_enterprise()
-        await upsert_enterprises(
-            db,
-            [
-                newcomer,
-                make_enterprise(**{**enterprise_data(), "id": early.id, "status": "paused"}),
-            ],
-        )
-        for _ in range(50):  # the poll runs every second; give it up to 5 s
-            if len(catalogue) == 1 and catalogue.known([newcomer.id]):
-                break
-            await asyncio.sleep(0.1)
+        paused = make_enterprise(**{**enterprise_data(), "id": early.id, "status": "paused"})
+        await write_enterprises(stack, namespace, [newcomer, paused])
+        await _until(lambda: len(catalogue) == 1 and bool(catalogue.known([newcomer.id])), 5)
         matched = await _matched_by_a_new_tender(stack, pipeline, expected=2, within=8)
     assert matched == [newcomer.id]
 
 
 async def test_a_tender_published_right_after_a_profile_change_sees_it(
+    stack: StackEndpoints, namespace: str
+) -> None:
+    async with running_pipeline(stack, namespace, ingest=False, notifier=False) as pipeline:
+        enterprise = make_enterprise()
+        await write_enterprises(stack, namespace, [enterprise])
+        matched = await _matched_by_a_new_tender(stack, pipeline, expected=1, within=15)
+    assert matched == [enterprise.id]
+
+
+async def test_a_change_never_announced_is_applied_by_the_full_reload(
     stack: StackEndpoints, namespace: str, db: AsyncDatabase[Document]
 ) -> None:
     async with running_pipeline(
-        stack, namespace, ingest=False, notifier=False, matcher_refresh_seconds=60.0
+        stack, namespace, ingest=False, notifier=False, matcher_full_reload_seconds=1.0
     ) as pipeline:
-        await asyncio.sleep(0.5)  # the catalogue was loaded empty at start, and polls each minute
-        enterprise = make_enterprise()
-        await upsert_enterprises(db, [enterprise])
-        matched = await _matched_by_a_new_tender(stack, pipeline, expected=1, within=15)
-    assert matched == [enterprise.id]
+        assert pipeline.matcher is not None
+        catalogue = pipeline.matcher.matcher.catalogue
+        silent = make_enterprise()
+        await upsert_enterprises(db, [silent])  # written, not announced
+        await _until(lambda: bool(catalogue.known([silent.id])), 10)

@@ -84,7 +84,7 @@ def test_keyword_only_enterprises_are_candidates_only_when_their_words_fit() -> 
     )
     by_codes = make_enterprise()
     catalogue = EnterpriseCatalogue()
-    catalogue.replace_all([by_words, by_codes], None)
+    catalogue.replace_all([by_words, by_codes])
     tender = make_tender(classifications=[{"scheme": "UNSPSC", "code": "99999999"}])
     assert catalogue.candidates(tender) == []  # neither its words nor the other's codes
     snow = make_tender(
@@ -92,17 +92,13 @@ def test_keyword_only_enterprises_are_candidates_only_when_their_words_fit() -> 
         classifications=[{"scheme": "UNSPSC", "code": "99999999"}],
     )
     assert [e.id for e in catalogue.candidates(snow)] == [by_words.id]
-    catalogue.apply(
-        [
-            make_enterprise(
-                **{
-                    **by_words.model_dump(),
-                    "profiles": [{"id": "k", "codes": [{"scheme": "UNSPSC", "prefix": "90"}]}],
-                }
-            )
-        ],
-        None,
+    changed = make_enterprise(
+        **{
+            **by_words.model_dump(),
+            "profiles": [{"id": "k", "codes": [{"scheme": "UNSPSC", "prefix": "90"}]}],
+        }
     )
+    catalogue.apply([changed.id], {changed.id: changed})
     assert catalogue.candidates(snow) == []
 
 
