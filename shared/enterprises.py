@@ -132,6 +132,16 @@ class EnterpriseStatus(StrEnum):
     CLOSED = "closed"
 
 
+def _decimals_as_text(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dict):
+        return {key: _decimals_as_text(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_decimals_as_text(item) for item in value]
+    return value
+
+
 class Enterprise(Strict):
     id: Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9:_-]+$")]
     name: Annotated[str, Field(min_length=1, max_length=200)]
@@ -162,7 +172,9 @@ class Enterprise(Strict):
         return next((p for p in self.profiles if p.id == profile_id), None)
 
     def to_document(self) -> dict[str, Any]:
-        document = self.model_dump(mode="python", exclude={"id"})
+        """The MongoDB document: amounts as decimal strings (BSON has no Python Decimal, and a
+        string keeps the exact amount on MongoDB and FerretDB alike)."""
+        document: dict[str, Any] = _decimals_as_text(self.model_dump(mode="python", exclude={"id"}))
         document["_id"] = self.id
         return document
 
