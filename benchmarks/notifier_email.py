@@ -327,15 +327,12 @@ async def pipeline_rate(host: str, port: int, count: int, history: int) -> Pipel
     await producer.start()
     try:
         poll = await _poll_ms(service)
+        matches = [_match(index, f"ent-{index}") for index in range(count)]
+        records = [(m.model_dump_json().encode(), m.key.encode()) for m in matches]
         started, cpu = time.perf_counter(), time.process_time()
         ferretdb = _stack_cpu_seconds(config, "mongo")
-        for index in range(count):
-            match = _match(index, f"ent-{index}")
-            await producer.send(
-                settings.topic(MATCHES_TOPIC),
-                match.model_dump_json().encode(),
-                key=match.key.encode(),
-            )
+        for value, key in records:
+            await producer.send(settings.topic(MATCHES_TOPIC), value, key=key)
         await producer.flush()
         topic = settings.topic(DELIVERIES_TOPIC)
         sent = await _sent_events(config.kafka_bootstrap, topic, count, within=count * 2 + 60)

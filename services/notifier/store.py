@@ -32,7 +32,7 @@ from typing import Any
 
 from pymongo import ASCENDING, ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import BulkWriteError, DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
 
 from shared.enterprises import Enterprise
 from shared.mongo import Document
@@ -60,6 +60,9 @@ class DeliveryStore:
     async def ensure_indexes(self) -> None:
         await self._deliveries.create_index([("enterprise_id", ASCENDING)], name="enterprise")
         await self._outbox.create_index([("ready_at", ASCENDING)], name="ready")
+        # The poll no longer reads `deliveries`: its old index would only slow every write.
+        with contextlib.suppress(OperationFailure):
+            await self._deliveries.drop_index("status_due")
 
     async def enterprise(self, enterprise_id: str) -> Enterprise | None:
         document = await self._enterprises.find_one({"_id": enterprise_id})
