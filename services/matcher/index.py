@@ -53,11 +53,12 @@ Verification
     word of a phrase is there and in order, every `all` phrase, no `none` phrase; the value range,
     categories and reserved-only filters. Only profiles that need it carry words (`_Words`) or
     filters (`_Filters`) to check, interned so that profiles with the same ones share them (word
-    lists sorted: to the rules they are sets), and only the fitting ones among the `checked`
-    bitmap are looked at. A query checks each distinct `_Words` and `_Filters` once, and goes from
-    candidates to verdicts with C-level maps; a tender's phrases are each looked for once
+    lists sorted: to the rules they are sets), and each distinct check keeps the bitmap of its
+    profiles. A query takes the checks of the fitting profiles among those that carry some (a
+    C-level map and set over their ordinals), runs each distinct one once, and subtracts the
+    bitmaps of those that fail. A tender's phrases are each looked for once
     (`rules.phrase_finder`) in its text's stem positions (`text.StemmedText`, cached), and words
-    are stemmed once per process (`text.stems`, cached per text and per word).
+    are stemmed once per process (`text.stems`, cached per phrase and per word).
 
 Answer
     The fitting ordinals become (enterprise id, profile id) pairs, kept per ordinal as the very
@@ -88,8 +89,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from itertools import compress
-from operator import and_, not_
+from typing import TypeVar
 
 from pyroaring import BitMap
 
@@ -224,6 +224,7 @@ class _Filters:
 
 NO_WORDS = _Words((), (), ())
 NO_FILTERS = _Filters(False, (), None)
+_Check = TypeVar("_Check", _Words, _Filters)
 
 
 def _words_need_check(profile: AlertProfile) -> bool:
@@ -266,7 +267,10 @@ class ProfileIndex:
         # Per condition: key → ordinals, and the ordinals of profiles that do not set it.
         self._postings: list[Postings] = [{} for _ in CONDITIONS]
         self._unset: list[BitMap] = [BitMap() for _ in CONDITIONS]
-        self._checked = BitMap()  # ordinals with words or filters to check
+        # Ordinals with words, with filters to check; and the ordinals of each distinct check.
+        self._worded = BitMap()
+        self._filtered = BitMap()
+        self._holders: dict[_Words | _Filters, BitMap] = {}
         self._dead = BitMap()
         self._ranges: dict[str, range] = {}
         self._strings: dict[str, str] = {}
@@ -309,9 +313,7 @@ class ProfileIndex:
         """(enterprise id, profile id) of every profile that fits the tender."""
         fitting = self._by_keys(tender)
         if fitting:
-            checked = fitting & self._checked
-            if checked:
-                fitting -= self._rejected(checked, tender)
+            fitting -= self._rejected(fitting, tender)
         return set(map(self._pairs.__getitem__, fitting.to_array()))
 
     def stats(self) -> dict[str, int]:
@@ -322,13 +324,14 @@ class ProfileIndex:
             "dead": len(self._dead),
             "keys": sum(map(len, self._postings)),
             "postings": sum(len(p) for by_key in self._postings for p in by_key.values()),
-            "verified": len(self._checked - self._dead),
+            "verified": len((self._worded | self._filtered) - self._dead),
             "checks": len(self._word_table) + len(self._filter_table) - 2,
         }
 
     def bitmaps(self) -> list[BitMap]:
         """Every bitmap the index holds, for memory accounting (do not change them)."""
-        bitmaps = [*self._unset, self._checked, self._dead]
+        bitmaps = [*self._unset, self._worded, self._filtered, self._dead]
+        bitmaps += self._holders.values()
         return bitmaps + [posting for by_key in self._postings for posting in by_key.values()]
 
     def _by_keys(self, tender: Tender) -> BitMap:
@@ -350,20 +353,27 @@ class ProfileIndex:
         keys = CONDITIONS[bit].tender_keys(tender)
         return _union([posting for key in keys if (posting := by_key.get(key)) is not None])
 
-    def _rejected(self, checked: BitMap, tender: Tender) -> BitMap:
-        """The ordinals among `checked` whose words or filters do not hold for the tender."""
-        # Each distinct check once; from ordinals to checks to verdicts in C.
-        has = phrase_finder(tender)
-        ordinals = checked.to_array()
-        words = list(map(self._words_of.__getitem__, ordinals))
-        filters = list(map(self._filters_of.__getitem__, ordinals))
-        verdicts: dict[object, bool] = {NO_WORDS: True, NO_FILTERS: True}
-        for part in set(words).difference(verdicts):
-            verdicts[part] = part.hold(has)
-        for other in set(filters).difference(verdicts):
-            verdicts[other] = other.hold(tender)
-        held = map(and_, map(verdicts.__getitem__, words), map(verdicts.__getitem__, filters))
-        return BitMap(compress(ordinals, map(not_, held)))
+    def _rejected(self, fitting: BitMap, tender: Tender) -> BitMap:
+        """The ordinals among `fitting` whose words or filters do not hold for the tender."""
+        failing: list[BitMap] = []
+        filtered = fitting & self._filtered
+        if filtered:
+            for filters in self._distinct(filtered, self._filters_of):
+                if not filters.hold(tender):
+                    failing.append(self._holders[filters])
+        worded = fitting & self._worded
+        if worded:
+            has = phrase_finder(tender)
+            for words in self._distinct(worded, self._words_of):
+                if not words.hold(has):
+                    failing.append(self._holders[words])
+        # A failing check's ordinals that are not fitting are not in the answer anyway.
+        return _union(failing)
+
+    @staticmethod
+    def _distinct(ordinals: BitMap, checks: list[_Check]) -> set[_Check]:
+        """The checks of these ordinals, each once: a C-level map and set, no Python frame."""
+        return set(map(checks.__getitem__, ordinals.to_array()))
 
     def _row(self, profile: AlertProfile) -> tuple[str, int, list[Keys], _Words, _Filters]:
         """The profile's id, condition mask, keys per condition, words and filters to check."""
@@ -397,8 +407,13 @@ class ProfileIndex:
         self._masks.append(mask)
         self._words_of.append(words)
         self._filters_of.append(filters)
-        if words is not NO_WORDS or filters is not NO_FILTERS:
-            self._checked.add(ordinal)
+        for check, checked in ((words, self._worded), (filters, self._filtered)):
+            if check is not NO_WORDS and check is not NO_FILTERS:
+                checked.add(ordinal)
+                holders = self._holders.get(check)
+                if holders is None:
+                    holders = self._holders[check] = BitMap()
+                holders.add(ordinal)
         for forward, wanted in zip(self._forward, keys, strict=True):
             forward.append(wanted)
         bits = [bit for bit in range(len(CONDITIONS)) if (mask >> bit) & 1]
