@@ -596,8 +596,16 @@ def table(rows: list[Row]) -> str:
     return "\n".join(lines)
 
 
+def _load() -> str:
+    return " / ".join(f"{value:.1f}" for value in os.getloadavg())  # 1, 5, 15 minutes
+
+
+LOAD_AT_START = _load()
+
+
 def document(rows: list[Row], tender_count: int, seed: int, scan_budget: float) -> str:
     sizes = " ".join(str(row.profiles) for row in rows)
+    load_before, load_after = LOAD_AT_START, _load()
     peak_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20  # KiB on Linux
     minutes = (time.perf_counter() - STARTED) / 60
     return f"""# Matcher performance: the profile index
@@ -612,27 +620,30 @@ Numbers are measured, never asserted on; rerun the command to refresh this page.
 
 {goals(rows)}
 
-What the index does since keyword profiles: every profile field is answered exactly — keyword
-stems are postings (per Snowball stemmer, with keys that turn prefix agreement into equality),
-and what keys cannot settle (a phrase's words in order, `all`, `none`, value range, categories,
-reserved-only) is checked afterwards on the candidates of the profiles that need it, once per
-distinct set of words or filters, by the rules' own functions. The catalogue no longer treats
-every keyword-only enterprise as a candidate. Per tender this adds stemming its text (cached
-per word; pure-Python Snowball takes ~0.1 ms a new word), looking up its stem keys in each
-keyword class, and the checks.
+What the index does: every profile field is answered exactly. Each profile is an ordinal, and
+every set of profiles a Roaring bitmap (`pyroaring`): per condition (codes, keyword stems per
+Snowball stemmer, territories) key → profiles, and the profiles that do not set it; a query is
+unions and intersections of those in C. What keys cannot settle (a phrase's words in order,
+`all`, `none`, value range, categories, reserved-only) is checked afterwards by the rules' own
+functions, once per distinct check among the fitting profiles, and the bitmaps of the checks
+that fail are subtracted. The answer is then mapped from ordinals to (enterprise id, profile id)
+pairs.
 
-Reading the numbers: `candidates()` looks at postings, not at profiles, so its time follows the
-size of its answer (building a set of (enterprise id, profile id) pairs is about a quarter of
-it), not the number of profiles it passes over. Its p99 is the tenders that concern several
-percent of all profiles: a popular sector that many profiles follow at depth 2, and lots adding
-codes. The generated population is deliberately broad; real profiles, and the full territory
-reference, would make answers smaller. The full scan got slower with words: each profile with
-words looks its phrases up in the tender's text.
+Reading the numbers: `candidates()` works on bitmaps, and looks at profiles one by one only among
+those their keys let through, so its time follows the size of its answer, not the number of
+profiles: making the set of pairs, the distinct checks of the fitting profiles, and the bitmap
+algebra, in that order at 1,000,000 profiles (see "What bounds candidates()" below). Its p99 is the
+tenders that concern several percent of all profiles: a popular sector that many profiles follow at
+depth 2, and lots adding codes. The generated population is deliberately broad; real profiles would
+make answers smaller. Each tender's time is the median of three runs, each stemming its text anew
+(words and profiles' phrases stay stemmed, as in a live matcher), so that another process taking the
+CPU during one run does not count as the index's time: the machine is shared (load average
+{load_before} at the start of this run, {load_after} at its end, on {os.cpu_count()} CPU(s)).
 
-- **profiles / enterprises**: generated, 1–3 profiles per enterprise, 70 % Québec (UNSPSC) and
-  30 % France (CPV); 1–4 code prefixes per profile at depth 2/4/6/8 (10/35/35/20 %) within one or
-  two sectors, popular sectors first (Zipf); 85 % of profiles list 1–3 territories of the reference
-  set (municipality — in France any of its 38,000 communes —, agglomeration or department, region,
+- **profiles / enterprises**: generated, 1–3 profiles per enterprise, 70 % Québec (UNSPSC) and 30 %
+  France (CPV); 1–4 code prefixes per profile at depth 2/4/6/8 (10/35/35/20 %) within one or two
+  sectors, popular sectors first (Zipf); 85 % of profiles list 1–3 territories of the reference set
+  (municipality — in France any of its 38,000 communes —, agglomeration, MRC or department, region,
   province), 20 % of those also accept tenders of unknown location. Words of their sectors, in the
   enterprise's language (ten sector vocabularies of about five French and five English words or
   phrases): 30 % of profiles want 1–3 of them (`any`; a tenth of those make one `all`) besides
@@ -646,10 +657,13 @@ words looks its phrases up in the tender's text.
   another sector's), the rest common words; an estimated value for 70 %, a category for 80 %,
   a reservation for 10 %.
 - **build**: `ProfileIndex.build` over enterprises already in memory.
-- **index memory**: what the index keeps, by `tracemalloc`, after a build from enterprises
-  generated on the fly and dropped once indexed (the id and territory strings it shares count).
+- **index memory**: what the index keeps after a build from enterprises generated on the fly and
+  dropped once indexed: its Python objects by `tracemalloc` (the id and territory strings it
+  shares count), plus what Roaring allocates with C's `malloc`, which `tracemalloc` does not see:
+  the growth of glibc's bytes in use (`mallinfo2`) while copying every bitmap of the index.
 - **matches / tender**: mean size of the answer of `candidates()`.
-- **candidates()**: latency per tender over all {tender_count} tenders, after a warm-up.
+- **candidates()**: latency per tender over all {tender_count} tenders, after a warm-up; the
+  median of three runs of each, the cache of stemmed texts emptied before every run.
 - **full scan**: (a) `evaluate_profile` on every profile of every enterprise, median per tender,
   on as many tenders as fit in {scan_budget:.0f} s (at least 3); the speed-up compares medians on
   those same tenders, and "same answers" says whether the index returned exactly the scan's
