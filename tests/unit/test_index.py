@@ -427,3 +427,22 @@ def test_checks_survive_updates_and_compaction() -> None:
         ("b", "b2"),
         ("d", "d"),
     }
+
+
+def test_a_failing_check_removes_only_the_profiles_that_carry_it() -> None:
+    """Profiles sharing a check share its bitmap; the answer loses exactly the failing ones."""
+    works = {"codes": unspsc("7611"), "categories": ["works"]}
+    services = {"codes": unspsc("7611"), "categories": ["services"]}
+    elsewhere = {"codes": unspsc("7611"), "categories": ["works"], "territories": ["FR"]}
+    enterprises = [
+        make_enterprise(id="a", profiles=[{"id": "works", **works}, {"id": "svc", **services}]),
+        make_enterprise(id="b", profiles=[{"id": "works", **works}, {"id": "far", **elsewhere}]),
+    ]
+    index = ProfileIndex.build(enterprises)
+    assert index.stats()["checks"] == 2
+    for category, answer in [
+        ("services", {("a", "svc")}),
+        ("works", {("a", "works"), ("b", "works")}),
+    ]:
+        tender = make_tender(category=category)
+        assert index.candidates(tender) == answer == expected(enterprises, tender)
