@@ -71,8 +71,9 @@ def _free_port() -> int:
 
 
 @contextmanager
-def sink_server() -> Iterator[tuple[str, int]]:
-    """aiosmtpd's discarding server in a child process, until the benchmark ends."""
+def sink_server() -> Iterator[tuple[str, int, int]]:
+    """aiosmtpd's discarding server in a child process, until the benchmark ends: its host,
+    port and process id."""
     port = _free_port()
     process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
         [
@@ -93,7 +94,7 @@ def sink_server() -> Iterator[tuple[str, int]]:
                 if probe.connect_ex(("127.0.0.1", port)) == 0:
                     break
             time.sleep(0.05)
-        yield "127.0.0.1", port
+        yield "127.0.0.1", port, process.pid
     finally:
         process.terminate()
         process.wait(10)
@@ -193,6 +194,8 @@ class PipelineRun:
     poll_ms: float
     cpu_ms: float
     ferretdb_cpu_ms: float
+    kafka_cpu_ms: float
+    sink_cpu_ms: float
     load: float
 
     @property
@@ -271,17 +274,45 @@ async def _poll_ms(service: NotifierService, rounds: int = 20) -> float:
     return (time.perf_counter() - started) * 1000 / rounds
 
 
-def _stack_cpu_seconds(config: StackConfig, component: str) -> float:
-    """CPU time used so far by a process of the local stack (0 when it cannot be read)."""
+def _cpu_seconds(pid: int | str | None) -> float:
+    """CPU time a process used so far (0 when it cannot be read)."""
     try:
-        pid = (config.run_dir / f"{component}.pid").read_text().strip()
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except (OSError, IndexError):
         return 0.0
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-async def pipeline_rate(host: str, port: int, count: int, history: int) -> PipelineRun:
+def _stack_pid(config: StackConfig, component: str) -> str | None:
+    try:
+        return (config.run_dir / f"{component}.pid").read_text().strip()
+    except OSError:
+        return None
+
+
+class CpuMeter:
+    """CPU used by the notifier's process and by the FerretDB, Kafka and SMTP sink processes."""
+
+    def __init__(self, config: StackConfig, sink_pid: int | None) -> None:
+        self._pids = {
+            "ferretdb": _stack_pid(config, "mongo"),
+            "kafka": _stack_pid(config, "kafka"),
+            "sink": sink_pid,
+        }
+        self._start = self._now()
+
+    def _now(self) -> dict[str, float]:
+        used = {name: _cpu_seconds(pid) for name, pid in self._pids.items()}
+        return {**used, "notifier": time.process_time()}
+
+    def ms_per(self, count: int) -> dict[str, float]:
+        now = self._now()
+        return {name: (now[name] - self._start[name]) * 1000 / count for name in now}
+
+
+async def pipeline_rate(
+    host: str, port: int, count: int, history: int, sink_pid: int | None = None
+) -> PipelineRun:
     """Emails per second through the whole notifier, Kafka and FerretDB included, with
     `history` settled deliveries already stored."""
     config = StackConfig.from_env()
@@ -329,16 +360,14 @@ async def pipeline_rate(host: str, port: int, count: int, history: int) -> Pipel
         poll = await _poll_ms(service)
         matches = [_match(index, f"ent-{index}") for index in range(count)]
         records = [(m.model_dump_json().encode(), m.key.encode()) for m in matches]
-        started, cpu = time.perf_counter(), time.process_time()
-        ferretdb = _stack_cpu_seconds(config, "mongo")
+        started, meter = time.perf_counter(), CpuMeter(config, sink_pid)
         for value, key in records:
             await producer.send(settings.topic(MATCHES_TOPIC), value, key=key)
         await producer.flush()
         topic = settings.topic(DELIVERIES_TOPIC)
         sent = await _sent_events(config.kafka_bootstrap, topic, count, within=count * 2 + 60)
         seconds = time.perf_counter() - started
-        cpu = time.process_time() - cpu
-        ferretdb = _stack_cpu_seconds(config, "mongo") - ferretdb
+        cpu = meter.ms_per(count)
         load = os.getloadavg()[0]
     finally:
         await producer.stop()
@@ -348,18 +377,29 @@ async def pipeline_rate(host: str, port: int, count: int, history: int) -> Pipel
     if sent < count:
         raise RuntimeError(f"only {sent} of {count} emails went out in time")
     return PipelineRun(
-        history, count, seconds, preload, poll, cpu * 1000 / count, ferretdb * 1000 / count, load
+        history,
+        count,
+        seconds,
+        preload,
+        poll,
+        cpu["notifier"],
+        cpu["ferretdb"],
+        cpu["kafka"],
+        cpu["sink"],
+        load,
     )
 
 
 def _pipeline_rows(runs: list[PipelineRun]) -> list[str]:
     return [
         "| deliveries in history | matches | emails/s (Kafka → SMTP) | one outbox poll "
-        "| CPU per email: notifier / FerretDB | load average | history loaded in |",
+        "| CPU per email: notifier / FerretDB / Kafka / SMTP sink | load average "
+        "| history loaded in |",
         "|---|---|---|---|---|---|---|",
         *(
             f"| {run.history:,} | {run.emails:,} | {run.rate:,.0f} | {run.poll_ms:.1f} ms "
-            f"| {run.cpu_ms:.1f} / {run.ferretdb_cpu_ms:.1f} ms | {run.load:.1f} "
+            f"| {run.cpu_ms:.1f} / {run.ferretdb_cpu_ms:.1f} / {run.kafka_cpu_ms:.1f} / "
+            f"{run.sink_cpu_ms:.1f} ms | {run.load:.1f} "
             f"| {run.preload_seconds:.0f} s |"
             for run in runs
         ),
@@ -389,7 +429,7 @@ async def main(
     configure_logging("json", "WARNING")  # one log line per message would be measured too
     rows: list[str] = []
     runs: list[PipelineRun] = []
-    with sink_server() as (sink_host, sink_port):
+    with sink_server() as (sink_host, sink_port, sink_pid):
         host, port = (
             (smtp.split(":")[0], int(smtp.split(":")[1])) if smtp else (sink_host, sink_port)
         )
@@ -408,10 +448,11 @@ async def main(
                 f"| {digest_total:.1f} s ({digest_count / digest_total:,.0f} digests/s) |",
             ]
         for history in histories if pipeline else []:
-            run = await pipeline_rate(host, port, pipeline, history)
+            run = await pipeline_rate(host, port, pipeline, history, None if smtp else sink_pid)
             print(
                 f"history {history:,}: {run.rate:,.0f} emails/s, poll {run.poll_ms:.1f} ms, "
-                f"CPU {run.cpu_ms:.1f} + {run.ferretdb_cpu_ms:.1f} ms/email, load {run.load:.1f}",
+                f"CPU {run.cpu_ms:.1f} + {run.ferretdb_cpu_ms:.1f} + {run.kafka_cpu_ms:.1f} + "
+                f"{run.sink_cpu_ms:.1f} ms/email, load {run.load:.1f}",
                 flush=True,
             )
             runs.append(run)
