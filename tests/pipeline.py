@@ -105,7 +105,7 @@ async def running_pipeline(
     matcher: bool = True,
     notifier: bool = True,
     smtp_port: int | None = None,
-    matcher_full_reload_seconds: float = 600.0,
+    matcher_full_reload_seconds: float = 3600.0,
 ) -> AsyncIterator[Pipeline]:
     common = namespace_settings(stack, namespace)
     matcher_service = (

@@ -7,4 +7,4 @@ class MatcherSettings(CommonSettings):
     matcher_group_id: str = "vigie-matcher"
     # Enterprise changes reach the profile index as events (vigie.enterprises.v1); it is also
     # rebuilt from MongoDB this often, for a change written without being announced.
-    matcher_full_reload_seconds: float = 600.0
+    matcher_full_reload_seconds: float = 3600.0
