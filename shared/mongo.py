@@ -12,12 +12,20 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from pymongo import AsyncMongoClient
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import AutoReconnect, NetworkTimeout, OperationFailure, PyMongoError
+from pymongo.errors import (
+    AutoReconnect,
+    BulkWriteError,
+    NetworkTimeout,
+    OperationFailure,
+    PyMongoError,
+)
 from pymongo.uri_parser import parse_uri
 
 T = TypeVar("T")
 WRITE_CONFLICT = 112
+DUPLICATE_KEY = 11000
 Document = dict[str, Any]
 DEFAULT_DATABASE = "vigie"
 
@@ -53,3 +61,18 @@ async def retrying(call: Callable[[], Awaitable[T]], attempts: int = 8) -> T:
                 raise
             await asyncio.sleep(random.uniform(0, min(1.0, 0.01 * 2**attempt)))  # noqa: S311
     raise AssertionError("unreachable")
+
+
+async def insert_new(collection: AsyncCollection[Document], documents: list[Document]) -> set[Any]:
+    """Insert the documents in one round trip, each unless its `_id` is already there; returns
+    the `_id`s that were (the idempotent half of an insert-only write)."""
+    if not documents:
+        return set()
+    try:
+        await retrying(lambda: collection.insert_many(documents, ordered=False))
+    except BulkWriteError as exc:
+        errors = exc.details.get("writeErrors", [])
+        if any(error.get("code") != DUPLICATE_KEY for error in errors):
+            raise
+        return {documents[error["index"]]["_id"] for error in errors}
+    return set()

@@ -14,7 +14,7 @@ from typing import Any
 
 from pymongo import ASCENDING, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import BulkWriteError, DuplicateKeyError
+from pymongo.errors import DuplicateKeyError
 
 from ingest.revisions import (
     Current,
@@ -25,9 +25,7 @@ from ingest.revisions import (
     content_of,
 )
 from shared.events import Tender, TenderEvent, TenderEventKind
-from shared.mongo import Document, retrying
-
-DUPLICATE_KEY = 11000
+from shared.mongo import Document, insert_new, retrying
 
 
 @dataclass(frozen=True)
@@ -173,15 +171,8 @@ class TenderRegistry:
 
     async def _insert_many(self, inserts: list[Write]) -> set[str]:
         documents = [_new_document(write) for write in inserts]
-        uids = {write.event.tender.uid for write in inserts}
-        try:
-            await retrying(lambda: self._tenders.insert_many(documents, ordered=False))
-        except BulkWriteError as exc:
-            errors = exc.details.get("writeErrors", [])
-            if any(error.get("code") != DUPLICATE_KEY for error in errors):
-                raise
-            return uids - {documents[error["index"]]["_id"] for error in errors}
-        return uids
+        taken = await insert_new(self._tenders, documents)
+        return {write.event.tender.uid for write in inserts} - taken
 
     async def _written_by(self, writes: list[Write]) -> set[str]:
         ours = {write.event.tender.uid: str(write.event.event_id) for write in writes}

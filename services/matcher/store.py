@@ -15,14 +15,12 @@ from datetime import UTC, datetime
 
 import structlog
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import BulkWriteError
 
 from shared.enterprises import Enterprise
 from shared.events import MatchEvent, MatchKind
-from shared.mongo import Document, retrying
+from shared.mongo import Document, insert_new, retrying
 
 log = structlog.get_logger()
-DUPLICATE_KEY = 11000
 
 
 def _enterprise(document: Document) -> Enterprise | None:
@@ -95,13 +93,7 @@ class MatcherStore:
         if not matches:
             return
         now = datetime.now(UTC)
-        documents = [_match_document(match, now) for match in matches]
-        try:
-            await retrying(lambda: self._matches.insert_many(documents, ordered=False))
-        except BulkWriteError as exc:
-            errors = exc.details.get("writeErrors", [])
-            if any(error.get("code") != DUPLICATE_KEY for error in errors):
-                raise
+        await insert_new(self._matches, [_match_document(match, now) for match in matches])
         entries = [
             {
                 "enterprise_id": m.enterprise_id,
