@@ -1,18 +1,23 @@
-"""Notifier throughput: emails per second over SMTP, and the daily digests of 10,000 enterprises.
+"""Notifier throughput: emails per second over SMTP, daily digests, and the whole notifier as
+its history grows.
 
 Run with the stack up: `python -m benchmarks.notifier_email [--emails 3000] [--digests 10000]
-[--pipeline 1000]`. Prints a Markdown table and writes docs/PERFORMANCE-notifier.md. Measured,
-never asserted.
+[--pipeline 3000] [--history 0 1000 10000 100000] [--no-write]`. Prints Markdown tables and
+rewrites the block between the `measured` markers of docs/PERFORMANCE-notifier.md, leaving the
+rest of the page alone. Measured, never asserted.
 
 The receiving server is an aiosmtpd `Sink` (accepts and discards) in its own process, so the
 figures are the notifier's and not the disk of the shared mail sink; `--smtp HOST:PORT` targets
-another server. Three measures:
+another server. Three measures (0 skips one):
 
 1. `SmtpMailer` alone: rendered alert emails (text + HTML, unsubscribe headers) over 1, 4 and 8
    reused connections.
 2. Daily digests of N enterprises (3 tenders each): rendered from the templates and sent.
-3. The whole notifier: match events on Kafka → outbox in FerretDB → dispatcher → SMTP, until every
-   delivery is recorded as sent and published to `vigie.deliveries.v1`.
+3. The whole notifier, once per `--history` size: a fresh database holding that many settled
+   deliveries (~2 KB each), then `--pipeline` match events on Kafka → records and outbox in
+   FerretDB → dispatcher → SMTP, timed until every `sent` outcome is read back from
+   `vigie.deliveries.v1`; with the time of one outbox poll at that size, and the CPU each email
+   cost the notifier's process, FerretDB, Kafka and the SMTP sink.
 """
 
 from __future__ import annotations
@@ -203,9 +208,9 @@ class PipelineRun:
         return self.emails / self.seconds
 
 
-def _settled(index: int) -> Document:
+def _settled() -> Document:
     """A delivery settled long ago, as the notifier leaves it: ~2 KB with its match event."""
-    match = _match(1_000_000 + index, f"old-{index % 5000}")
+    match = _match(1_000_000, "old-0")
     at = datetime.now(UTC) - timedelta(days=30)
     return {
         "_id": f"{match.match_id}#new#email",
@@ -218,7 +223,7 @@ def _settled(index: int) -> Document:
         "channel": "email",
         "kind": "new",
         "match": match.model_dump_json(),
-        "source": {"topic": "vigie.matches.v1", "partition": "0", "offset": str(index)},
+        "source": {"topic": "vigie.matches.v1", "partition": "0", "offset": "0"},
         "status": "sent",
         "due_at": at,
         "attempts": 1,
@@ -229,7 +234,7 @@ def _settled(index: int) -> Document:
 
 
 async def _preload_history(db: AsyncDatabase[Document], history: int) -> None:
-    template = _settled(0)
+    template = _settled()
     chunk: list[Document] = []
     for index in range(history):
         match_id = f"old-{index:08d}"
