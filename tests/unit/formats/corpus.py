@@ -1,7 +1,8 @@
-"""The shared notice corpus (`shared/corpus` beside the repository root) and ways to read it.
+"""The notice corpus (`tests/data/corpus`, real published notices) and ways to read it.
 
-The folder is found relative to this file, never by an absolute path. It is required: a test
-that needs it fails, never skips, when it is missing.
+The folder ships with the repository and is found relative to this file, never by an absolute
+path; `tests/data/corpus/SOURCES.md` says where each file comes from and under which licence.
+A test that needs it fails, never skips, when it is missing.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from pathlib import Path
 
 from ingest.formats import Outcome, Parsed, Rejected, Skipped, parse_document
 
-CORPUS = (Path(__file__).parents[3] / ".." / "shared" / "corpus").resolve()
+CORPUS = Path(__file__).resolve().parents[2] / "data" / "corpus"
 FOLDERS = ("ocds", "boamp", "ted-eforms")
 
 

@@ -6,10 +6,12 @@ any file gives (a kind, a uid, a skip turning into a rejection) fails here.
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 
 from ingest.formats import Parsed, Rejected, Skipped, parse_document
-from tests.unit.formats.corpus import corpus_files, describe, parse
+from tests.unit.formats.corpus import CORPUS, corpus_files, describe, parse
 
 EXPECTED: dict[str, list[str]] = {
     # OCDS
@@ -124,3 +126,14 @@ def test_parsing_is_deterministic() -> None:
         first = parse_document(path.name, path.read_bytes())
         second = parse_document(path.name, path.read_bytes())
         assert first == second, path.name
+
+
+def test_the_corpus_files_are_the_unedited_copies_named_in_sha256sums() -> None:
+    listed: dict[str, str] = {}
+    for line in (CORPUS / "SHA256SUMS").read_text(encoding="ascii").splitlines():
+        digest, relative = line.split("  ", 1)
+        listed[relative] = digest
+    found = {f"{path.parent.name}/{path.name}" for path in corpus_files()}
+    assert set(listed) == found | {"SOURCES.md"}
+    for relative, digest in listed.items():
+        assert hashlib.sha256((CORPUS / relative).read_bytes()).hexdigest() == digest, relative
