@@ -20,7 +20,13 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 from pydantic import BaseModel, Field, ValidationError
 
 from ingest.formats import Parsed, Rejected, Skipped
-from ingest.intake import ConcurrentUpdateError, Receipt, TenderIntake, UnknownTenderError
+from ingest.intake import (
+    ConcurrentUpdateError,
+    Notice,
+    Receipt,
+    TenderIntake,
+    UnknownTenderError,
+)
 from ingest.limits import BodySizeLimit
 from ingest.ocds_input import OcdsDocument, is_ocds
 from ingest.publishers import Publisher
@@ -34,8 +40,9 @@ T = TypeVar("T")
 Authenticate = Callable[[str], Awaitable[Publisher | None]]
 Hooks = tuple[Callable[[], Awaitable[None]], Callable[[], Awaitable[None]]]
 OPERATION_TIMEOUT_SECONDS = 10.0
+# A whole batch (up to 500 notices) is one operation, written in a few round trips.
+BATCH_TIMEOUT_SECONDS = 60.0
 MAX_BATCH = 500
-BATCH_CONCURRENCY = 16
 UidPath = Annotated[str, Path(max_length=170, pattern=r"^[a-z][a-z0-9-]*:[^\s#]+$")]
 
 
@@ -124,9 +131,9 @@ def _check_scope(publisher: Publisher, tender: Tender) -> None:
         raise HTTPException(403, f"this key may not publish for buyer {tender.buyer.id!r}")
 
 
-async def _guarded(operation: Awaitable[T]) -> T:
+async def _guarded(operation: Awaitable[T], seconds: float = OPERATION_TIMEOUT_SECONDS) -> T:
     try:
-        return await asyncio.wait_for(operation, OPERATION_TIMEOUT_SECONDS)
+        return await asyncio.wait_for(operation, seconds)
     except (CancelledTenderError, ConcurrentUpdateError) as exc:
         raise HTTPException(409, str(exc) or "concurrent update, retry") from exc
     except UnknownTenderError as exc:
@@ -245,27 +252,35 @@ def create_app(
     @app.post("/v1/tenders/batch", response_model=list[BatchItem], responses=errors)
     async def push_batch(batch: BatchIn, caller: Caller) -> list[BatchItem]:
         """Each item is validated and published on its own; one bad item rejects only itself.
-        Items of different tenders go concurrently, those of one tender in the order sent."""
+        Items of different tenders are written together, those of one tender in the order sent."""
         notices = [(i, n) for i, raw in enumerate(batch.tenders) for n in _batch_notices(raw)]
-        chains: dict[str, list[int]] = {}
-        for position, (_, notice) in enumerate(notices):
-            uid = notice.tender.uid if isinstance(notice, Parsed) else f"#{position}"
-            chains.setdefault(uid, []).append(position)
-        results: list[BatchItem | None] = [None] * len(notices)
-        gate = asyncio.Semaphore(BATCH_CONCURRENCY)
-
-        async def run(chain: list[int]) -> None:
-            async with gate:
-                for position in chain:
-                    index, notice = notices[position]
-                    results[position] = await _batch_item(index, notice, caller)
-
-        await asyncio.gather(*(run(chain) for chain in chains.values()))
+        results: list[BatchItem | None] = [_refusal(index, n, caller) for index, n in notices]
+        accepted = [
+            (position, notice)
+            for position, (_, notice) in enumerate(notices)
+            if results[position] is None and isinstance(notice, Parsed)
+        ]
+        receipts = await _guarded(
+            intake.receive_all([Notice(n.kind, n.tender) for _, n in accepted], caller.id),
+            BATCH_TIMEOUT_SECONDS,
+        )
+        for (position, _), receipt in zip(accepted, receipts, strict=True):
+            index = notices[position][0]
+            if isinstance(receipt, CancelledTenderError):
+                results[position] = BatchItem(index=index, status="rejected", reason=str(receipt))
+            else:
+                results[position] = BatchItem(
+                    index=index,
+                    status=receipt.outcome.value,
+                    uid=receipt.uid,
+                    revision=receipt.revision,
+                )
         return [item for item in results if item is not None]
 
-    async def _batch_item(
+    def _refusal(
         index: int, notice: Parsed | Skipped | Rejected, caller: Publisher
-    ) -> BatchItem:
+    ) -> BatchItem | None:
+        """The answer to an item that goes no further, or None for one to receive."""
         if isinstance(notice, Skipped):
             return BatchItem(index=index, status="skipped", reason=notice.reason)
         if isinstance(notice, Rejected):
@@ -274,10 +289,7 @@ def create_app(
             _check_scope(caller, notice.tender)
         except HTTPException as exc:
             return BatchItem(index=index, status="rejected", reason=str(exc.detail))
-        receipt = await _guarded(intake.receive(notice.kind, notice.tender, caller.id))
-        return BatchItem(
-            index=index, status=receipt.outcome.value, uid=receipt.uid, revision=receipt.revision
-        )
+        return None
 
     @app.put("/v1/tenders/{uid}", response_model=ReceiptOut, responses=errors)
     async def amend_tender(uid: UidPath, tender: Tender, caller: Caller) -> ReceiptOut:

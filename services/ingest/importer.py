@@ -6,7 +6,6 @@ the files, so an amendment never overtakes its original.
 
 from __future__ import annotations
 
-import asyncio
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -18,10 +17,6 @@ from ingest.revisions import CancelledTenderError
 
 NOTICE_SUFFIXES = {".json", ".xml"}
 CHUNK = 2_000
-# Tenders written together: one read, one write and one batch of Kafka sends for all of them.
-BATCH = 250
-# Batches in flight at once, so Kafka's acknowledgements overlap the next batch's MongoDB work.
-CONCURRENCY = 4
 
 
 @dataclass
@@ -46,7 +41,6 @@ class NoticeImporter:
     def __init__(self, intake: TenderIntake, publisher_id: str) -> None:
         self._intake = intake
         self._publisher_id = publisher_id
-        self._gate = asyncio.Semaphore(CONCURRENCY)
 
     async def run(
         self, files: list[Path], summary: ImportSummary, on_file: Callable[[Path], None]
@@ -86,26 +80,12 @@ class NoticeImporter:
             summary.rejected.append((outcome.ref, outcome.reason))
 
     async def submit(self, notices: list[tuple[str, Parsed]], summary: ImportSummary) -> None:
-        """Tenders go in batches of distinct uids; a tender's later notices go in later rounds
-        of its batch, so they keep the order of the files."""
-        by_uid: dict[str, list[tuple[str, Parsed]]] = {}
-        for ref, notice in notices:
-            by_uid.setdefault(notice.tender.uid, []).append((ref, notice))
-        chains = list(by_uid.values())
-        batches = [chains[start : start + BATCH] for start in range(0, len(chains), BATCH)]
-        await asyncio.gather(*(self._rounds(batch, summary) for batch in batches))
-
-    async def _rounds(self, chains: list[list[tuple[str, Parsed]]], summary: ImportSummary) -> None:
-        async with self._gate:
-            for depth in range(max(len(chain) for chain in chains)):
-                current = [chain[depth] for chain in chains if depth < len(chain)]
-                receipts = await self._intake.receive_many(
-                    [Notice(parsed.kind, parsed.tender) for _, parsed in current],
-                    self._publisher_id,
-                )
-                for (ref, parsed), receipt in zip(current, receipts, strict=True):
-                    if isinstance(receipt, CancelledTenderError):
-                        summary.counts["rejected"] += 1
-                        summary.rejected.append((f"{ref}#{parsed.tender.uid}", str(receipt)))
-                    else:
-                        summary.counts[receipt.outcome.value] += 1
+        receipts = await self._intake.receive_all(
+            [Notice(parsed.kind, parsed.tender) for _, parsed in notices], self._publisher_id
+        )
+        for (ref, parsed), receipt in zip(notices, receipts, strict=True):
+            if isinstance(receipt, CancelledTenderError):
+                summary.counts["rejected"] += 1
+                summary.rejected.append((f"{ref}#{parsed.tender.uid}", str(receipt)))
+            else:
+                summary.counts[receipt.outcome.value] += 1

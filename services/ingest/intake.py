@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -22,6 +23,10 @@ from shared.events import Tender, TenderEvent, TenderEventKind
 
 log = structlog.get_logger()
 MAX_WRITE_ATTEMPTS = 5
+# Tenders written together by receive_all: one read, one write and one batch of Kafka sends.
+BATCH = 250
+# Batches in flight at once, so Kafka's acknowledgements overlap the next batch's MongoDB work.
+BATCHES_IN_FLIGHT = 4
 _KIND = {
     Outcome.ACCEPTED: TenderEventKind.PUBLISHED,
     Outcome.AMENDED: TenderEventKind.AMENDED,
@@ -132,6 +137,33 @@ class TenderIntake:
             if await self._write(None, revised, decision, content, publisher_id, tender.revision):
                 return Receipt(tender.uid, 1, Outcome.CANCELLED, decision.changed_fields)
         raise ConcurrentUpdateError(tender.uid)
+
+    async def receive_all(
+        self, notices: list[Notice], publisher_id: str
+    ) -> list[Receipt | CancelledTenderError]:
+        """`receive` for any notices, a result for each in their order. Different tenders go in
+        batches (`receive_many`), several batches at once; the notices of one tender go in
+        successive rounds of its batch, so they take effect in the order given."""
+        chains: dict[str, list[int]] = {}
+        for position, notice in enumerate(notices):
+            chains.setdefault(notice.tender.uid, []).append(position)
+        ordered = list(chains.values())
+        results: list[Receipt | CancelledTenderError | None] = [None] * len(notices)
+        gate = asyncio.Semaphore(BATCHES_IN_FLIGHT)
+
+        async def rounds(batch: list[list[int]]) -> None:
+            async with gate:
+                for depth in range(max(len(chain) for chain in batch)):
+                    positions = [chain[depth] for chain in batch if depth < len(chain)]
+                    received = await self.receive_many(
+                        [notices[p] for p in positions], publisher_id
+                    )
+                    for position, result in zip(positions, received, strict=True):
+                        results[position] = result
+
+        batches = [ordered[start : start + BATCH] for start in range(0, len(ordered), BATCH)]
+        await asyncio.gather(*(rounds(batch) for batch in batches))
+        return [result for result in results if result is not None]
 
     async def receive_many(
         self, notices: list[Notice], publisher_id: str
