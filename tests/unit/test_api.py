@@ -98,6 +98,19 @@ async def test_batch_reports_each_item(api: Api) -> None:
     assert len(api.publisher.events) == 1
 
 
+async def test_a_cancelled_tender_in_a_batch_rejects_only_its_item(api: Api) -> None:
+    closed, other = tender_data(source_id="B-C"), tender_data(source_id="B-O")
+    await api.client.post("/v1/tenders", json=closed)
+    await api.client.post("/v1/tenders/longueuil:B-C/cancel")
+    response = await api.client.post(
+        "/v1/tenders/batch", json={"tenders": [{**closed, "title": "Encore"}, other]}
+    )
+    assert response.status_code == 200
+    items = response.json()
+    assert [i["status"] for i in items] == ["rejected", "accepted"]
+    assert "cancelled" in items[0]["reason"]
+
+
 def _without(field: str) -> dict[str, object]:
     data = tender_data()
     del data[field]
