@@ -3,6 +3,10 @@
 The stack (Kafka, FerretDB, SMTP sink) is started once per run by `vigie stack up` — `.ci/run`
 does it first — or by the `stack` fixture itself when it is not answering. Each test gets its own
 topic prefix and MongoDB database, so tests never see each other's messages.
+
+Every test under `tests/integration` is marked `integration`, every one under `tests/e2e` is
+marked `e2e` (`-m "not integration and not e2e"` keeps the fast ones), and a test under
+`tests/unit` that asks for a fixture of the stack is refused: unit tests run with no server.
 """
 
 from __future__ import annotations
@@ -17,6 +21,28 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from shared.mongo import Document, make_client
 from tests.stack_clients import MailSink, PrivateMongo, StackEndpoints, start_stack
+
+TESTS = Path(__file__).resolve().parent
+MARK_BY_FOLDER = {TESTS / "integration": "integration", TESTS / "e2e": "e2e"}
+STACK_FIXTURES = frozenset({"stack", "db", "mail", "private_mongo"})
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark each test by its folder; refuse a unit test that would need the stack."""
+    needing_the_stack: list[str] = []
+    for item in items:
+        path = item.path.resolve()
+        for folder, mark in MARK_BY_FOLDER.items():
+            if path.is_relative_to(folder):
+                item.add_marker(getattr(pytest.mark, mark))
+        fixtures = STACK_FIXTURES.intersection(getattr(item, "fixturenames", ()))
+        if path.is_relative_to(TESTS / "unit") and fixtures:
+            needing_the_stack.append(f"{item.nodeid} (uses {', '.join(sorted(fixtures))})")
+    if needing_the_stack:
+        raise pytest.UsageError(
+            "unit tests must not need the local stack; move these to tests/integration: "
+            + "; ".join(needing_the_stack)
+        )
 
 
 @pytest.fixture(scope="session")
