@@ -116,7 +116,8 @@ class Notifier:
         if missing:
             raise PermanentError(f"enterprise {missing[0]!r} does not exist")
         now = self._clock()
-        instant: list[tuple[str, Document, MatchEvent]] = []
+        # Instant messages by key: a record Kafka delivered twice in one batch counts once.
+        instant: dict[str, tuple[Document, MatchEvent]] = {}
         for consumed in batch:
             match, enterprise = consumed.event, enterprises[consumed.event.enterprise_id]
             channels = self._wanted(enterprise, match.profile_id)
@@ -127,15 +128,15 @@ class Notifier:
                 )
                 cadence = cadence_for(enterprise, match.profile_id)
                 if cadence == Cadence.INSTANT or is_urgent(match, now):
-                    instant.append((key, details, match))
+                    instant.setdefault(key, (details, match))
                 elif not await self._hold(enterprise, key, details, channel, cadence, now):
                     await self._already_recorded(key, now)
             await self._plan_reminders(enterprise, match, channels, consumed.source(), now)
-        leased = await self._deliverer.claim_leased([(k, d) for k, d, _ in instant], now)
-        for key, _, _ in instant:
+        leased = await self._deliverer.claim_leased([(k, d) for k, (d, _) in instant.items()], now)
+        for key in instant:
             if key not in leased:
                 await self._already_recorded(key, now)
-        for key, _, match in instant:
+        for key, (_, match) in instant.items():
             if key in leased:
                 enterprise = enterprises[match.enterprise_id]
                 send = partial(self._deliverer.deliver, leased[key], enterprise, match)

@@ -7,16 +7,27 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from pymongo.asynchronous.database import AsyncDatabase
 
 from matcher.decisions import plan_matches
-from notifier.service import delivery_details, delivery_key, digest_key, reminder_key
+from notifier.channels import ChannelSender
+from notifier.dispatcher import Dispatcher
+from notifier.service import (
+    Deliverer,
+    Notifier,
+    delivery_details,
+    delivery_key,
+    digest_key,
+    reminder_key,
+)
+from notifier.settler import Settler
 from notifier.store import DeliveryStore
 from shared.enterprises import Enterprise
-from shared.events import Channel, MatchEvent, Tender, TenderEvent, TenderEventKind
+from shared.events import Channel, DeliveryEvent, MatchEvent, Tender, TenderEvent, TenderEventKind
+from shared.kafka.batch import Consumed
 from shared.mongo import Document
 from tests.factories import make_enterprise, make_tender
 from tests.integration.notifier.harness import ManualClock, running_notifier
@@ -238,3 +249,38 @@ async def test_a_crash_between_a_held_item_and_its_digest_is_repaired_by_redeliv
 async def _lists(db: AsyncDatabase[Document], digest: str, item: str) -> bool:
     found = await db["deliveries"].find_one({"_id": digest})
     return found is not None and found.get("items") == [item]
+
+
+class _Dispatcher:
+    def __init__(self) -> None:
+        self.submitted: list[str] = []
+
+    async def submit(self, key: str, run: Callable[[], Awaitable[None]]) -> None:
+        self.submitted.append(key)
+
+    def wake(self) -> None:
+        return None
+
+
+async def test_a_match_twice_in_one_batch_is_handed_over_once(db: AsyncDatabase[Document]) -> None:
+    enterprise = make_enterprise()
+    await upsert_enterprises(db, [enterprise])
+    match = _match(enterprise, make_tender(title="Entretien"))
+    store, dispatcher = DeliveryStore(db), _Dispatcher()
+
+    async def publish(event: DeliveryEvent) -> None:
+        return None
+
+    async def dead_letter(delivery: Document, error: str) -> None:
+        return None
+
+    def clock() -> datetime:
+        return DAWN
+
+    deliverer = Deliverer(store, {}, publish, dead_letter, clock, Settler(store, publish, clock))
+    channels = {Channel.EMAIL: cast(ChannelSender, object())}
+    notifier = Notifier(store, channels, publish, deliverer, cast(Dispatcher, dispatcher), clock)
+    await notifier.handle_batch([Consumed(match, "t", 0, 1), Consumed(match, "t", 0, 2)])
+
+    assert dispatcher.submitted == [delivery_key(match, Channel.EMAIL)]
+    assert list(await _outbox(db)) == [delivery_key(match, Channel.EMAIL)]
