@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from aiokafka import AIOKafkaConsumer, ConsumerRecord
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 
 from vigie_stack import probes
 from vigie_stack.components import Mongo
@@ -85,6 +86,86 @@ async def read_topic(
     finally:
         await consumer.stop()
     return records
+
+
+async def read_all(
+    bootstrap: str, topic: str, within: float = 20.0
+) -> list[ConsumerRecord[bytes, bytes]]:
+    """Every record the topic holds now: read up to the end offsets it has when called.
+
+    This proves what was *not* published without waiting a fixed time, once whatever could
+    publish has been observed to finish (a producer's acknowledged send, `wait_until_consumed`).
+    A topic that does not exist holds nothing. Fails if the records are not read within `within`.
+    """
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, enable_auto_commit=False, group_id=None
+    )
+    records: list[ConsumerRecord[bytes, bytes]] = []
+    partitions = await _partitions(bootstrap, topic)
+    if not partitions:
+        return records
+    await consumer.start()
+    try:
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        ends = await consumer.end_offsets(partitions)
+        deadline = time.monotonic() + within
+        while any([await consumer.position(tp) < end for tp, end in ends.items()]):
+            assert time.monotonic() < deadline, f"{topic} not read to its end within {within} s"
+            batch = await consumer.getmany(timeout_ms=200)
+            for partition_records in batch.values():
+                records.extend(
+                    r
+                    for r in partition_records
+                    if r.offset < ends[TopicPartition(r.topic, r.partition)]
+                )
+    finally:
+        await consumer.stop()
+    return records
+
+
+async def wait_until_consumed(bootstrap: str, group: str, topic: str, within: float = 30.0) -> None:
+    """Returns once `group` has committed, on every partition of `topic`, the end offset the
+    topic has when called: every record published so far has been handled, and its effects are
+    durable (Vigie's consumers commit only after them). Fails after `within` seconds."""
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, enable_auto_commit=False, group_id=None
+    )
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    partitions = await _partitions(bootstrap, topic)
+    await consumer.start()
+    await admin.start()
+    try:
+        ends = {tp: end for tp, end in (await consumer.end_offsets(partitions)).items() if end}
+        deadline = time.monotonic() + within
+        while True:
+            committed = await admin.list_consumer_group_offsets(group, partitions=list(ends))
+            behind = {
+                tp: end
+                for tp, end in ends.items()
+                if tp not in committed or committed[tp].offset < end
+            }
+            if not behind:
+                return
+            assert time.monotonic() < deadline, (
+                f"{group} has not consumed {topic} within {within} s: end offsets {behind}, "
+                f"committed {committed}"
+            )
+            await asyncio.sleep(0.1)
+    finally:
+        await admin.close()
+        await consumer.stop()
+
+
+async def _partitions(bootstrap: str, topic: str) -> list[TopicPartition]:
+    """The topic's partitions; none when it does not exist (asking does not create it)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        [described] = await admin.describe_topics([topic])
+    finally:
+        await admin.close()
+    return sorted(TopicPartition(topic, p["partition"]) for p in described["partitions"])
 
 
 async def produce(bootstrap: str, topic: str, value: bytes, key: bytes | None = None) -> None:

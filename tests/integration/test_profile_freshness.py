@@ -13,24 +13,24 @@ from shared.events import MATCHES_TOPIC, TENDERS_TOPIC, MatchEvent, TenderEvent,
 from shared.mongo import Document
 from tests.factories import enterprise_data, make_enterprise, make_tender
 from tests.pipeline import Pipeline, running_pipeline, write_enterprises
-from tests.stack_clients import StackEndpoints, produce, read_topic
+from tests.stack_clients import StackEndpoints, produce, read_all, wait_until_consumed
 from vigie.enterprise_store import upsert_enterprises
 
 
 async def _matched_by_a_new_tender(
-    stack: StackEndpoints, pipeline: Pipeline, expected: int, within: float
+    stack: StackEndpoints, pipeline: Pipeline, within: float
 ) -> list[str]:
-    """Publish a Longueuil cleaning tender; the enterprises it is matched to (up to `expected`)."""
+    """Publish a Longueuil cleaning tender; every enterprise it is matched to, read once the
+    matcher has consumed it (its matches are published before it commits)."""
     event = TenderEvent(kind=TenderEventKind.PUBLISHED, tender=make_tender())
+    tenders = pipeline.topic(TENDERS_TOPIC)
     await produce(
-        stack.kafka_bootstrap,
-        pipeline.topic(TENDERS_TOPIC),
-        event.model_dump_json().encode(),
-        key=event.key.encode(),
+        stack.kafka_bootstrap, tenders, event.model_dump_json().encode(), key=event.key.encode()
     )
-    records = await read_topic(
-        stack.kafka_bootstrap, pipeline.topic(MATCHES_TOPIC), expected, within=within
+    await wait_until_consumed(
+        stack.kafka_bootstrap, f"{pipeline.namespace}-matcher", tenders, within=within
     )
+    records = await read_all(stack.kafka_bootstrap, pipeline.topic(MATCHES_TOPIC))
     return [MatchEvent.model_validate_json(r.value).enterprise_id for r in records]
 
 
@@ -56,7 +56,7 @@ async def test_new_and_paused_enterprises_are_applied_from_their_announcements(
         paused = make_enterprise(**{**enterprise_data(), "id": early.id, "status": "paused"})
         await write_enterprises(stack, namespace, [newcomer, paused])
         await _until(lambda: len(catalogue) == 1 and bool(catalogue.known([newcomer.id])), 5)
-        matched = await _matched_by_a_new_tender(stack, pipeline, expected=2, within=8)
+        matched = await _matched_by_a_new_tender(stack, pipeline, within=8)
     assert matched == [newcomer.id]
 
 
@@ -66,7 +66,7 @@ async def test_a_tender_published_right_after_a_profile_change_sees_it(
     async with running_pipeline(stack, namespace, ingest=False, notifier=False) as pipeline:
         enterprise = make_enterprise()
         await write_enterprises(stack, namespace, [enterprise])
-        matched = await _matched_by_a_new_tender(stack, pipeline, expected=1, within=15)
+        matched = await _matched_by_a_new_tender(stack, pipeline, within=15)
     assert matched == [enterprise.id]
 
 
