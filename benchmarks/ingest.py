@@ -1,7 +1,11 @@
 """Ingest throughput and latency against the real local stack (Kafka + FerretDB).
 
-Run with the stack up: `python -m benchmarks.ingest [--tenders 5000]`. Prints a Markdown table
-and writes docs/PERFORMANCE-ingest.md. Measured, never asserted.
+Run with the stack up: `python -m benchmarks.ingest [--tenders 10000] [--stored 1000 100000]`.
+- `vigie ingest file`'s rate on one OCDS package of `--tenders` releases;
+- the batch endpoint's rate (batches of 500);
+- single `POST /v1/tenders` latency (1,000 posts, one at a time) with each `--stored` count of
+  tenders already in the collection, to show whether it grows with the data.
+Prints Markdown tables and writes docs/PERFORMANCE-ingest.md. Measured, never asserted.
 """
 
 from __future__ import annotations
@@ -20,10 +24,14 @@ from typing import Any
 import httpx
 import uvicorn
 
+from benchmarks.report import replace_measured_block
 from ingest.bootstrap import bootstrap, bootstrap_runtime
 from ingest.importer import ImportSummary, NoticeImporter
+from ingest.intake import Notice, TenderIntake
 from ingest.publishers import PublisherDirectory
+from ingest.registry import TenderRegistry
 from ingest.settings import IngestSettings
+from shared.events import Tender, TenderEvent, TenderEventKind
 from shared.mongo import database, make_client
 from vigie_stack.config import StackConfig
 
@@ -103,6 +111,32 @@ async def _key(settings: IngestSettings) -> str:
         await client.close()
 
 
+class _NoEvents:
+    """Fills the collection without sending the fill's events anywhere."""
+
+    async def publish(self, event: TenderEvent) -> None:
+        return None
+
+    async def publish_many(self, events: list[TenderEvent]) -> None:
+        return None
+
+
+async def fill(settings: IngestSettings, stored: int) -> None:
+    """`stored` tenders in the collection, written as the intake writes them."""
+    client = make_client(settings.mongodb_url)
+    try:
+        intake = TenderIntake(TenderRegistry(database(client, settings.mongodb_url)), _NoEvents())
+        stamp = uuid.uuid4().hex[:8]
+        for start in range(0, stored, 500):
+            batch = [
+                Notice(TenderEventKind.PUBLISHED, Tender.model_validate(_tender(i, stamp + "f")))
+                for i in range(start, min(stored, start + 500))
+            ]
+            await intake.receive_many(batch, "fill")
+    finally:
+        await client.close()
+
+
 async def http_figures(settings: IngestSettings, count: int) -> tuple[float, float, float]:
     key = await _key(settings)
     server = uvicorn.Server(
@@ -137,10 +171,9 @@ async def http_figures(settings: IngestSettings, count: int) -> tuple[float, flo
     return batch_rate, statistics.median(latencies), p99
 
 
-async def main(count: int) -> None:
-    config = StackConfig.from_env()
+def _settings(config: StackConfig) -> IngestSettings:
     namespace = f"bench{uuid.uuid4().hex[:6]}"
-    settings = IngestSettings(
+    return IngestSettings(
         kafka_bootstrap=config.kafka_bootstrap,
         mongodb_url=f"{config.mongo_url.rstrip('/')}/{namespace}",
         topic_prefix=f"{namespace}.",
@@ -150,36 +183,54 @@ async def main(count: int) -> None:
         ingest_max_body_bytes=50_000_000,
         log_level="WARNING",
     )
-    import_rate = await file_import(settings, count)
-    batch_rate, p50, p99 = await http_figures(settings, count)
+
+
+async def _drop(settings: IngestSettings) -> None:
     client = make_client(settings.mongodb_url)
-    await client.drop_database(namespace)
+    await client.drop_database(database(client, settings.mongodb_url).name)
     await client.close()
-    table = "\n".join(
+
+
+async def main(count: int, stored_sizes: list[int]) -> None:
+    config = StackConfig.from_env()
+    settings = _settings(config)
+    import_rate = await file_import(settings, count)
+    batch_rate, _, _ = await http_figures(settings, count)
+    await _drop(settings)
+    rates = "\n".join(
         [
             "| measure | result | goal |",
             "|---|---|---|",
-            f"| file import (OCDS package of {count} releases) | {import_rate:,.0f} tenders/s "
-            "| ≥ 2,000 |",
+            f"| `vigie ingest file` (OCDS package of {count:,} releases) "
+            f"| {import_rate:,.0f} tenders/s | ≥ 2,000 |",
             f"| batch endpoint (batches of 500) | {batch_rate:,.0f} tenders/s | — |",
-            f"| single POST latency p50 | {p50:.1f} ms | — |",
-            f"| single POST latency p99 | {p99:.1f} ms | < 50 ms |",
         ]
     )
-    print(table)
-    OUT.write_text(
-        "# Ingest performance\n\nMeasured by `python -m benchmarks.ingest --tenders "
-        f"{count}` on {datetime.now(UTC):%Y-%m-%d}, against the local stack (Kafka 4.1.1, "
-        "FerretDB 1.24 on SQLite), 2 cores. Every accepted tender is one MongoDB read, one "
-        "conditional write, one Kafka send acknowledged by `acks=all`, one MongoDB update.\n\n"
-        f"{table}\n"
+    print(rates, flush=True)
+    rows = ["| tenders stored | POST p50 | POST p99 |", "|---|---|---|"]
+    for stored in stored_sizes:
+        settings = _settings(config)
+        await fill(settings, stored)
+        _, p50, p99 = await http_figures(settings, 1_000)
+        await _drop(settings)
+        rows.append(f"| {stored:,} | {p50:.1f} ms | {p99:.1f} ms |")
+        print(rows[-1], flush=True)
+    latency = "\n".join(rows)
+    stamp = f"{datetime.now(UTC):%Y-%m-%d}"
+    replace_measured_block(
+        OUT,
+        f"Measured on {stamp}.\n\n{rates}\n\nSingle `POST /v1/tenders`, 1,000 posts one at "
+        f"a time, with N tenders already stored:\n\n{latency}",
+        "Ingest performance",
     )
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--tenders", type=int, default=5000)
+    parser.add_argument("--tenders", type=int, default=10_000)
+    parser.add_argument("--stored", type=int, nargs="+", default=[1_000, 10_000, 100_000])
     from shared.logging import configure_logging
 
     configure_logging("console", "WARNING")
-    asyncio.run(main(parser.parse_args().tenders))
+    arguments = parser.parse_args()
+    asyncio.run(main(arguments.tenders, arguments.stored))

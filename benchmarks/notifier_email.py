@@ -39,6 +39,7 @@ from pathlib import Path
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from pymongo.asynchronous.database import AsyncDatabase
 
+from benchmarks.report import replace_measured_block
 from notifier.bootstrap import NotifierService, bootstrap
 from notifier.links import LinkBuilder
 from notifier.mailer import SmtpMailer
@@ -411,18 +412,6 @@ def _pipeline_rows(runs: list[PipelineRun]) -> list[str]:
     ]
 
 
-def _write(table: str) -> None:
-    """Replace the measured block of the performance page, keeping what is written around it."""
-    begin, end = "<!-- measured: start -->", "<!-- measured: end -->"
-    block = f"{begin}\n{table}\n{end}"
-    text = OUT.read_text(encoding="utf-8") if OUT.exists() else ""
-    if begin in text and end in text:
-        text = text[: text.index(begin)] + block + text[text.index(end) + len(end) :]
-    else:
-        text = f"# Notifier performance\n\n{block}\n"
-    OUT.write_text(text, encoding="utf-8")
-
-
 async def main(
     emails: int,
     digest_count: int,
@@ -469,7 +458,7 @@ async def main(
     table = "\n\n".join(parts)
     print(table)
     if write:
-        _write(table)
+        replace_measured_block(OUT, table, "Notifier performance")
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import bson
 
@@ -41,6 +42,6 @@ def test_an_enterprise_with_a_value_range_is_stored_and_read_back_exactly() -> N
         ]
     )
     # As the MongoDB client reads it: tz_aware, as shared.mongo.make_client sets it.
-    options = bson.CodecOptions(tz_aware=True)
+    options: bson.CodecOptions[dict[str, Any]] = bson.CodecOptions(tz_aware=True)
     document = bson.decode(bson.encode(enterprise.to_document()), codec_options=options)
     assert Enterprise.from_document(document) == enterprise
