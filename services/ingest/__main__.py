@@ -2,23 +2,37 @@
 
 from __future__ import annotations
 
+import structlog
 import uvicorn
 
 from ingest.bootstrap import bootstrap
 from ingest.settings import IngestSettings
 from shared.logging import configure_logging
+from shared.ports import PortTakenError, listen
+
+log = structlog.get_logger()
 
 
 def main() -> None:
     settings = IngestSettings()
     configure_logging(settings.log_format, settings.log_level)
-    uvicorn.run(
-        bootstrap(settings),
-        host=settings.ingest_host,
-        port=settings.ingest_port,
-        log_level=settings.log_level.lower(),
-        access_log=False,
+    # The port first: a taken one stops the service before it connects to anything.
+    try:
+        sock = listen("ingest", settings.ingest_host, settings.ingest_port, "VIGIE_INGEST_PORT")
+    except PortTakenError as exc:
+        log.error(
+            "port_taken",
+            service="ingest",
+            host=exc.host,
+            port=exc.port,
+            error=str(exc),
+            next="not started, exit status 2",
+        )
+        raise SystemExit(2) from exc
+    config = uvicorn.Config(
+        bootstrap(settings), log_level=settings.log_level.lower(), access_log=False
     )
+    uvicorn.Server(config).run(sockets=[sock])
 
 
 if __name__ == "__main__":

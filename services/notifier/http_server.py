@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
 from collections.abc import Iterator
 
 import uvicorn
 from fastapi import FastAPI
+
+from shared.ports import listen
 
 
 class _EmbeddedServer(uvicorn.Server):
@@ -22,13 +25,25 @@ class _EmbeddedServer(uvicorn.Server):
 
 
 class WebServer:
-    def __init__(self, app: FastAPI, host: str, port: int) -> None:
+    """The preference centre on `host:port`, or on `sock` when the caller bound it already.
+
+    `start` raises `shared.ports.PortTakenError`, naming the port, when another process holds it.
+    """
+
+    def __init__(
+        self, app: FastAPI, host: str, port: int, sock: socket.socket | None = None
+    ) -> None:
         config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="off")
         self._server = _EmbeddedServer(config)
+        self._host = host
+        self._port = port
+        self._sock = sock
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
-        self._task = asyncio.create_task(self._server.serve())
+        if self._sock is None:
+            self._sock = listen("notifier", self._host, self._port, "VIGIE_NOTIFIER_PORT")
+        self._task = asyncio.create_task(self._server.serve(sockets=[self._sock]))
         while not self._server.started:
             if self._task.done():
                 self._task.result()  # raises why it could not start (port taken…)
@@ -40,3 +55,6 @@ class WebServer:
             self._server.should_exit = True
             await self._task
             self._task = None
+        if self._sock is not None:
+            self._sock.close()
+            self._sock = None

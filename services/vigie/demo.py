@@ -22,12 +22,11 @@ from shared.settings import CommonSettings
 from vigie.demo_tenders import DEMO_BUYER_IDS, DEMO_SOURCES, demo_tenders
 from vigie.enterprise_file import parse_enterprises
 from vigie.enterprise_store import upsert_enterprises
-from vigie.services_runner import log_tail, start_services, wait_for_ingest
+from vigie.services_runner import listeners, start_services, wait_until_ready
 from vigie_stack import stack
 from vigie_stack.config import StackConfig
 
 DEMO_ENTERPRISES = Path(__file__).parent / "demo_data" / "enterprises.json"
-INGEST_URL = "http://127.0.0.1:8080"
 EXPECTED_EMAILS = 4
 
 
@@ -42,7 +41,12 @@ def _dev_secret(config: StackConfig, name: str) -> str:
 
 
 def _service_env(config: StackConfig) -> dict[str, str]:
+    """What the services need from the stack; hosts and ports (`VIGIE_INGEST_PORT`…) and every
+    other setting come from the caller's environment, which the services inherit."""
+    notifier = listeners(os.environ)["notifier"]
     return {
+        # The links in messages lead to this notifier, unless VIGIE_PUBLIC_BASE_URL says where.
+        "VIGIE_PUBLIC_BASE_URL": os.environ.get("VIGIE_PUBLIC_BASE_URL") or notifier.url,
         "VIGIE_KAFKA_BOOTSTRAP": config.kafka_bootstrap,
         # The stack's `vigie` database, unless VIGIE_MONGODB_URL names another.
         "VIGIE_MONGODB_URL": os.environ.get("VIGIE_MONGODB_URL")
@@ -77,30 +81,55 @@ async def _load_demo_data(env: dict[str, str]) -> tuple[int, str]:
         await client.close()
 
 
-def _mail_ids(api: str) -> set[str]:
-    return {m["id"] for m in httpx.get(f"{api}/api/messages", timeout=5).json()}
+def _mail_ids(api: str) -> list[str]:
+    return [m["id"] for m in httpx.get(f"{api}/api/messages", timeout=5).json()]
 
 
-def _push_tenders(console: Console, api_key: str) -> None:
-    stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
+def run_stamp(now: datetime) -> str:
+    """Unique to one run (two runs in the same second differ): it makes the tenders new."""
+    return f"{now:%Y%m%d%H%M%S}{secrets.token_hex(2)}"
+
+
+def _push_tenders(console: Console, ingest_url: str, api_key: str) -> list[str]:
+    """Pushes this run's tenders; returns the uids ingest accepted."""
+    now = datetime.now(UTC)
     table = Table("tender uid", "title", "ingest answered")
     headers = {"Authorization": f"Bearer {api_key}"}
-    for tender in demo_tenders(datetime.now(UTC), stamp):
-        response = httpx.post(f"{INGEST_URL}/v1/tenders", json=tender, headers=headers, timeout=15)
+    uids = []
+    for tender in demo_tenders(now, run_stamp(now)):
+        response = httpx.post(f"{ingest_url}/v1/tenders", json=tender, headers=headers, timeout=15)
         uid = response.json().get("uid", "?") if response.status_code == 202 else "-"
+        if response.status_code == 202:
+            uids.append(uid)
         table.add_row(uid, tender["title"], str(response.status_code))
     console.print(table)
+    return uids
 
 
-def _wait_for_emails(api: str, before: set[str], timeout: float) -> list[dict[str, Any]]:
+def of_this_run(email: dict[str, Any], uids: list[str]) -> bool:
+    """An email about one of this run's tenders: its text names the tender's uid."""
+    text = email.get("text") or ""
+    return any(uid in text for uid in uids)
+
+
+def _wait_for_emails(
+    api: str, before: set[str], uids: list[str], timeout: float
+) -> list[dict[str, Any]]:
+    """The captured emails about this run's tenders, once there are as many as expected or
+    `timeout` seconds have passed; mail of earlier runs or of anything else is not counted."""
     deadline = time.monotonic() + timeout
-    new: list[str] = []
-    while time.monotonic() < deadline:
-        new = sorted(_mail_ids(api) - before)
-        if len(new) >= EXPECTED_EMAILS:
-            break
+    read: set[str] = set(before)
+    ours: list[dict[str, Any]] = []
+    while True:
+        for mid in _mail_ids(api):
+            if mid not in read:
+                read.add(mid)
+                email = httpx.get(f"{api}/api/messages/{mid}", timeout=5).json()
+                if of_this_run(email, uids):
+                    ours.append(email)
+        if len(ours) >= EXPECTED_EMAILS or time.monotonic() >= deadline:
+            return ours
         time.sleep(0.5)
-    return [httpx.get(f"{api}/api/messages/{mid}", timeout=5).json() for mid in new]
 
 
 def _show(console: Console, emails: list[dict[str, Any]]) -> None:
@@ -120,15 +149,21 @@ def run_demo(console: Console, timeout: float = 90.0) -> int:
         return 1
     console.rule("2. Vigie services: ingest, matcher, notifier")
     env = _service_env(config)
-    for service in start_services(config, env):
+    ingest_url = listeners(os.environ)["ingest"].url
+    services = start_services(config, env)
+    problems = [f"{s.name} not started: {s.problem}" for s in services if s.problem]
+    if problems:
+        console.print("[red]" + "\n".join(problems))
+        return 1
+    for service in services:
         console.print(
             f"{service.name}: {'started' if service.started else 'already running'} "
             f"(pid {service.pid}, log {service.log})"
         )
     try:
-        wait_for_ingest(INGEST_URL)
+        wait_until_ready(config, services, env)
     except RuntimeError as exc:
-        console.print(f"[red]{exc}\n" + "\n".join(log_tail(config, "ingest")))
+        console.print(f"[red]{exc}")
         return 1
     console.rule("3. Social-economy enterprises of the Longueuil agglomeration")
     count, api_key = asyncio.run(_load_demo_data(env))
@@ -137,14 +172,14 @@ def run_demo(console: Console, timeout: float = 90.0) -> int:
         "publisher 'agglomeration-de-longueuil-demo' created"
     )
     console.rule("4. Calls for tenders pushed to the HTTP API")
-    before = _mail_ids(config.mail_api_url)
-    _push_tenders(console, api_key)
+    before = set(_mail_ids(config.mail_api_url))
+    uids = _push_tenders(console, ingest_url, api_key)
     console.rule("5. Emails that came out the other end")
-    emails = _wait_for_emails(config.mail_api_url, before, timeout)
+    emails = _wait_for_emails(config.mail_api_url, before, uids, timeout)
     _show(console, emails)
     console.print(f"{len(emails)} of {EXPECTED_EMAILS} expected emails captured.")
     console.print(
         f"The stack keeps running: mail at {config.mail_api_url}, API docs at "
-        f"{INGEST_URL}/docs. Stop everything with `vigie stack down`."
+        f"{ingest_url}/docs. Stop everything with `vigie stack down`."
     )
     return 0 if len(emails) >= EXPECTED_EMAILS else 1

@@ -1,19 +1,30 @@
-"""The README's main job, `vigie demo`, run as a person would: four emails come out."""
+"""The README's main job, `vigie demo`, run as a person would: four emails come out, every run.
+
+The demo runs here beside whatever else uses the machine (another `vigie demo` included): the
+stack already up is used as it is, and the services it starts listen on free ports.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
 import os
+import socket
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.stack_clients import StackEndpoints
+from tests.stack_clients import StackEndpoints, free_port
 from vigie.services_runner import stop_services
 from vigie_stack.config import StackConfig
+
+SUBJECTS = (
+    "Entretien ménager des bâtiments municipaux",
+    "Printing of the municipal newsletter",
+    "Service de traiteur pour les événements municipaux",
+)
 
 
 @pytest.fixture
@@ -21,18 +32,22 @@ def demo_env(stack: StackEndpoints, namespace: str, tmp_path: Path) -> Iterator[
     # Its own stack dir: the servers already running are used as they are, and the services
     # the demo starts are stopped here, not left to the next test.
     stack_dir = (tmp_path / "stack").resolve()
-    # A database and topics of its own, as empty as on a fresh machine.
+    # A database, topics, consumer groups and ports of its own, as on a fresh machine.
     yield {
         **os.environ,
         "VIGIE_STACK_DIR": str(stack_dir),
         "COLUMNS": "200",
         "VIGIE_MONGODB_URL": stack.mongo_url(namespace),
         "VIGIE_TOPIC_PREFIX": f"{namespace}.",
+        "VIGIE_MATCHER_GROUP_ID": f"{namespace}-matcher",
+        "VIGIE_NOTIFIER_GROUP_ID": f"{namespace}-notifier",
+        "VIGIE_INGEST_PORT": str(free_port()),
+        "VIGIE_NOTIFIER_PORT": str(free_port()),
     }
     stop_services(dataclasses.replace(StackConfig.from_env(), stack_dir=stack_dir))
 
 
-async def test_demo_shows_the_emails_of_the_pushed_tenders(demo_env: dict[str, str]) -> None:
+async def _demo(env: dict[str, str]) -> tuple[int | None, str]:
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -40,17 +55,44 @@ async def test_demo_shows_the_emails_of_the_pushed_tenders(demo_env: dict[str, s
         "demo",
         "--timeout",
         "60",
-        env=demo_env,
+        env=env,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
         cwd=Path(__file__).parents[2],
     )
     output = (await asyncio.wait_for(process.communicate(), 180))[0].decode()
-    assert process.returncode == 0, output
-    assert "4 of 4 expected emails captured" in output
-    for subject in (
-        "Entretien ménager des bâtiments municipaux",
-        "Printing of the municipal newsletter",
-        "Service de traiteur pour les événements municipaux",
-    ):
-        assert subject in output
+    return process.returncode, output
+
+
+async def test_demo_shows_the_emails_of_the_pushed_tenders_every_run(
+    demo_env: dict[str, str],
+) -> None:
+    first_code, first = await _demo(demo_env)
+    assert first_code == 0, first
+    assert "4 of 4 expected emails captured" in first
+    for subject in SUBJECTS:
+        assert subject in first
+    # Run again: the services already running are reused, and only this run's mail counts
+    # (the first run's four emails are still in the sink).
+    second_code, second = await _demo(demo_env)
+    assert second_code == 0, second
+    assert "ingest: already running" in second
+    assert "4 of 4 expected emails captured" in second
+    assert f"127.0.0.1:{demo_env['VIGIE_INGEST_PORT']}/docs" in second
+
+
+async def test_demo_refuses_a_taken_port_naming_it(demo_env: dict[str, str]) -> None:
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        taken = holder.getsockname()[1]
+        code, output = await _demo({**demo_env, "VIGIE_NOTIFIER_PORT": str(taken)})
+    assert code == 1, output
+    assert f"notifier not started: notifier cannot listen on 127.0.0.1:{taken}" in output
+    assert "VIGIE_NOTIFIER_PORT" in output
+    # Nothing was started: no half-running pipeline is left behind.
+    assert "ingest: started" not in output
+    config = dataclasses.replace(
+        StackConfig.from_env(), stack_dir=Path(demo_env["VIGIE_STACK_DIR"])
+    )
+    assert stop_services(config) == []
