@@ -132,6 +132,15 @@ def _check_scope(publisher: Publisher, tender: Tender) -> None:
 
 
 async def _guarded(operation: Awaitable[T], seconds: float = OPERATION_TIMEOUT_SECONDS) -> T:
+    # For the failure log: what is done (the coroutine's name) and to what (its arguments, read
+    # before it runs; only names that identify the work, never an API key).
+    frame = getattr(operation, "cr_frame", None)
+    arguments: dict[str, Any] = dict(frame.f_locals) if frame is not None else {}
+    subject = {
+        "tender_uid": getattr(arguments.get("tender"), "uid", None) or arguments.get("uid"),
+        "notices": len(arguments["notices"]) if "notices" in arguments else None,
+        "publisher_id": arguments.get("publisher_id"),
+    }
     try:
         return await asyncio.wait_for(operation, seconds)
     except (CancelledTenderError, ConcurrentUpdateError) as exc:
@@ -141,7 +150,16 @@ async def _guarded(operation: Awaitable[T], seconds: float = OPERATION_TIMEOUT_S
     except HTTPException:
         raise
     except Exception as exc:
-        log.error("operation_failed", error=repr(exc)[:300])
+        log.error(
+            "operation_failed",
+            operation=getattr(operation, "__qualname__", type(operation).__name__),
+            **{name: value for name, value in subject.items() if value is not None},
+            attempt=1,
+            error=repr(exc)[:300]
+            if not isinstance(exc, TimeoutError)
+            else f"no answer within {seconds:g} s (Kafka or MongoDB slow or away)",
+            next="answered 503 with Retry-After: the publisher retries; nothing was retried here",
+        )
         raise Unavailable from exc
 
 

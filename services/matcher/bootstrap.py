@@ -49,7 +49,16 @@ class MatcherService:
             try:
                 await self.matcher.load_all()
             except PyMongoError as exc:
-                log.warning("catalogue_reload_failed", error=repr(exc)[:300])
+                log.warning(
+                    "catalogue_reload_failed",
+                    operation="full reload of the enterprise profiles",
+                    collection="enterprises",
+                    error=repr(exc)[:300],
+                    next=(
+                        f"the index keeps what it holds; next reload in "
+                        f"{self.settings.matcher_full_reload_seconds:g} s"
+                    ),
+                )
 
     async def stop(self) -> None:
         if self._reloader is not None:

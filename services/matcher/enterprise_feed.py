@@ -77,7 +77,13 @@ class EnterpriseChangeFeed:
             try:
                 await asyncio.wait_for(self._progress.wait_for(caught_up), within)
             except TimeoutError:
-                log.warning("enterprise_changes_behind", topic=self._topic, waited=within)
+                log.warning(
+                    "enterprise_changes_behind",
+                    operation="catch up with the enterprise changes",
+                    topic=self._topic,
+                    waited=within,
+                    next="matching goes on with the profiles applied so far",
+                )
                 return False
         return True
 
@@ -110,19 +116,26 @@ class EnterpriseChangeFeed:
                         partition=partition.partition,
                         offset=record.offset,
                         error=str(exc)[:300],
+                        next="skipped; the hourly full reload covers its enterprise",
                     )
         return ids
 
     async def _apply_until_done(self, ids: list[str]) -> None:
+        attempt = 0
         while True:
+            attempt += 1
             try:
                 await self._apply(ids)
                 return
             except Exception as exc:  # MongoDB away: the changes wait, in order
                 log.error(
                     "enterprise_changes_not_applied",
+                    operation="read the changed enterprises into the index",
+                    collection="enterprises",
                     enterprises=len(ids),
+                    attempt=attempt,
                     error=repr(exc)[:300],
                     retry_in_seconds=RETRY_SECONDS,
+                    next=f"retried in {RETRY_SECONDS:g} s; later changes wait, in order",
                 )
                 await asyncio.sleep(RETRY_SECONDS)

@@ -28,7 +28,14 @@ def _enterprise(document: Document) -> Enterprise | None:
         return Enterprise.from_document(document)
     except ValueError as exc:
         # One bad record must not stop matching for everyone else; it is logged by id.
-        log.error("enterprise_unreadable", enterprise_id=document.get("_id"), error=str(exc)[:300])
+        log.error(
+            "enterprise_unreadable",
+            operation="read an enterprise profile",
+            collection="enterprises",
+            enterprise_id=document.get("_id"),
+            error=str(exc)[:300],
+            next="skipped: it matches nothing until its record is fixed",
+        )
         return None
 
 

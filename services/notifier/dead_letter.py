@@ -47,6 +47,13 @@ def kafka_dead_letter(broker: KafkaBroker, topic: str) -> DeadLetter:
             key=str(delivery["enterprise_id"]).encode(),
             headers=headers,
         )
-        log.warning("delivery_dead_lettered", error=error[:300], key=delivery["_id"])
+        log.warning(
+            "delivery_dead_lettered",
+            operation=f"send by {delivery.get('channel', 'its channel')}",
+            key=str(delivery["_id"]),
+            attempts=delivery.get("attempts", 0),
+            error=error[:300],
+            next=f"dead-lettered to {dlq_topic(source.get('topic', topic))}; recorded as failed",
+        )
 
     return dead_letter

@@ -70,12 +70,22 @@ class Dispatcher:
             await asyncio.gather(*self._in_flight.values(), return_exceptions=True)
 
     async def _run(self) -> None:
+        failures = 0  # polls failed in a row
         while True:
             self._wake.clear()
             try:
                 more = await self._dispatch_due()
+                failures = 0
             except Exception as exc:  # MongoDB away: log, wait, try again
-                log.error("dispatch_failed", error=repr(exc)[:300])
+                failures += 1
+                log.error(
+                    "dispatch_failed",
+                    operation="read the due deliveries of the outbox",
+                    collection="outbox",
+                    attempt=failures,
+                    error=repr(exc)[:300],
+                    next=f"polled again in {self._poll:g} s",
+                )
                 more = False
             if not more:
                 with contextlib.suppress(TimeoutError):
@@ -95,7 +105,13 @@ class Dispatcher:
         try:
             await run()
         except Exception as exc:  # the lease expires and the message is tried again
-            log.error("delivery_attempt_crashed", key=key, error=repr(exc)[:300])
+            log.error(
+                "delivery_attempt_crashed",
+                operation="send a delivery",
+                key=key,
+                error=repr(exc)[:300],
+                next="its lease expires and the outbox poll sends it again",
+            )
         finally:
             self._slots.release()
             self._in_flight.pop(key, None)

@@ -396,7 +396,16 @@ class Deliverer:
         now = self._clock()
         due = now + timedelta(seconds=delay)
         await self._store.reschedule(str(delivery["_id"]), due, now, attempts, last_error=error)
-        log.warning("delivery_retry", attempt=attempts, error=error[:300], delay_s=round(delay, 3))
+        log.warning(
+            "delivery_retry",
+            operation=f"send by {delivery.get('channel', 'its channel')}",
+            key=str(delivery["_id"]),
+            attempt=attempts,
+            max_attempts=self._retry.attempts,
+            error=error[:300],
+            delay_s=round(delay, 3),
+            next=f"retried in {delay:.1f} s",
+        )
 
     async def _fail(self, delivery: Document, error: str) -> None:
         await self._settle(delivery, DeliveryStatus.FAILED, error)

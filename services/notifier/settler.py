@@ -93,7 +93,14 @@ class Settler:
             await retrying(lambda: self._store.settle_many(outcomes, self._clock()))
             await asyncio.gather(*(self._publish(p.event) for p in batch if p.event is not None))
         except Exception as exc:  # each caller sees the failure; their leases will expire
-            log.error("settle_failed", size=len(batch), error=repr(exc)[:300])
+            log.error(
+                "settle_failed",
+                operation="record delivery outcomes (deliveries, outbox) and publish their events",
+                size=len(batch),
+                keys=[p.outcome.key for p in batch[:5]],
+                error=repr(exc)[:300],
+                next="each sender sees the failure; its lease expires and it is sent again",
+            )
             for pending in batch:
                 if not pending.done.done():
                     pending.done.set_exception(exc)

@@ -80,7 +80,15 @@ async def _with_retries(
                 await send_to_dlq(broker, record, f"failed {attempt} times: {exc!r}", attempt)
                 return
             delay = retry.delay(attempt)
-            log.warning("retrying", attempt=attempt, error=repr(exc)[:300], delay_s=round(delay, 3))
+            log.warning(
+                "retrying",
+                operation=f"handle a record of {record.topic} alone",
+                attempt=attempt,
+                max_attempts=retry.attempts,
+                error=repr(exc)[:300],
+                delay_s=round(delay, 3),
+                next=f"retried in {delay:.2f} s",
+            )
             await asyncio.sleep(delay)
 
 
@@ -113,14 +121,39 @@ async def process_batch(
             break
         except Exception as exc:
             if attempt == retry.attempts:
-                log.warning("batch_failed", attempts=attempt, error=repr(exc)[:300])
+                log.warning(
+                    "batch_failed",
+                    operation=f"handle a batch of {pairs[0][1].topic}",
+                    size=len(batch),
+                    offsets=_offsets(batch),
+                    attempts=attempt,
+                    error=repr(exc)[:300],
+                    next="each record handled alone, with its own retries and dead letter",
+                )
                 break
             delay = retry.delay(attempt)
             log.warning(
-                "retrying_batch", attempt=attempt, error=repr(exc)[:300], delay_s=round(delay, 3)
+                "retrying_batch",
+                operation=f"handle a batch of {pairs[0][1].topic}",
+                size=len(batch),
+                offsets=_offsets(batch),
+                attempt=attempt,
+                max_attempts=retry.attempts,
+                error=repr(exc)[:300],
+                delay_s=round(delay, 3),
+                next=f"retried in {delay:.2f} s",
             )
             await asyncio.sleep(delay)
     await _one_by_one(broker, pairs, handle, retry)
+
+
+def _offsets(batch: Sequence[Consumed[Any]]) -> str:
+    """Where a batch's records are, for logs: `partition:first-last` per partition."""
+    spans: dict[int, tuple[int, int]] = {}
+    for item in batch:
+        low, high = spans.get(item.partition, (item.offset, item.offset))
+        spans[item.partition] = (min(low, item.offset), max(high, item.offset))
+    return ", ".join(f"{p}:{low}-{high}" for p, (low, high) in sorted(spans.items()))
 
 
 async def _raw_bodies(message: StreamMessage[Any]) -> Any:

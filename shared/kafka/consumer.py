@@ -58,7 +58,16 @@ async def send_to_dlq(
     await broker.publish(
         record.value or b"", topic=dlq_topic(record.topic), key=record.key, headers=headers
     )
-    log.warning("dead_lettered", error=error[:300], attempts=attempts)
+    log.warning(
+        "dead_lettered",
+        operation=f"consume {record.topic}",
+        topic=record.topic,
+        partition=record.partition,
+        offset=record.offset,
+        attempts=attempts,
+        error=error[:300],
+        next=f"dead-lettered to {dlq_topic(record.topic)}; the consumer moves on",
+    )
 
 
 async def process_record(
@@ -101,7 +110,15 @@ async def _handle_with_retries(
                 await send_to_dlq(broker, record, f"failed {attempt} times: {exc!r}", attempt)
                 return
             delay = retry.delay(attempt)
-            log.warning("retrying", attempt=attempt, error=repr(exc)[:300], delay_s=round(delay, 3))
+            log.warning(
+                "retrying",
+                operation=f"handle a record of {record.topic}",
+                attempt=attempt,
+                max_attempts=retry.attempts,
+                error=repr(exc)[:300],
+                delay_s=round(delay, 3),
+                next=f"retried in {delay:.2f} s (partition {record.partition} waits)",
+            )
             await asyncio.sleep(delay)
 
 
