@@ -13,6 +13,7 @@ from matcher.decisions import plan_matches
 from shared.enterprises import Enterprise
 from shared.events import (
     DELIVERIES_TOPIC,
+    MATCHES_TOPIC,
     DeliveryEvent,
     MatchEvent,
     TenderEvent,
@@ -20,8 +21,8 @@ from shared.events import (
 )
 from shared.mongo import Document
 from tests.factories import make_enterprise, make_tender
-from tests.integration.notifier.harness import ManualClock, running_notifier
-from tests.stack_clients import MailSink, StackEndpoints, read_topic
+from tests.integration.notifier.harness import ManualClock, RunningNotifier, running_notifier
+from tests.stack_clients import MailSink, StackEndpoints, read_topic, wait_until_consumed
 from vigie.enterprise_store import upsert_enterprises
 
 FAST: dict[str, Any] = {"delivery_poll_seconds": 0.05, "serve": False}
@@ -41,9 +42,29 @@ def _match(
     return match
 
 
-async def _quiet(mail: MailSink, address: str, seconds: float = 1.0) -> list[dict[str, Any]]:
-    """What arrived within a moment in which nothing should."""
-    await asyncio.sleep(seconds)
+async def _quiet(
+    notifier: RunningNotifier,
+    db: AsyncDatabase[Document],
+    clock: ManualClock,
+    mail: MailSink,
+    address: str,
+    within: float = 20.0,
+) -> list[dict[str, Any]]:
+    """What arrived, once nothing more can at the clock's time: the notifier has consumed every
+    match sent (their records are durable), and its outbox holds nothing due now nor being sent
+    (a send is settled, and its entry removed, only after the mail server accepted the mail)."""
+    settings = notifier.settings
+    await wait_until_consumed(
+        notifier.stack.kafka_bootstrap,
+        settings.notifier_group_id,
+        settings.topic(MATCHES_TOPIC),
+        within,
+    )
+    pending = {"$or": [{"ready_at": {"$lte": clock.now}}, {"state": {"$ne": "scheduled"}}]}
+    deadline = time.monotonic() + within
+    while await db["outbox"].count_documents(pending):
+        assert time.monotonic() < deadline, f"outbox still has work due within {within} s"
+        await asyncio.sleep(0.05)
     return await mail.messages_to(address)
 
 
@@ -78,7 +99,7 @@ async def test_daily_digest_lists_every_match_at_the_chosen_hour(
         await _wait_status(db, first.match_id, "held")
         await _wait_status(db, second.match_id, "held")
         clock.set(DAWN + timedelta(hours=1, minutes=59))  # 07:59 local
-        before = await _quiet(mail, address)
+        before = await _quiet(notifier, db, clock, mail, address)
         clock.set(DAWN + timedelta(hours=2))  # 08:00 local
         [digest] = await mail.wait_for(address, count=1)
         await _wait_status(db, "digest#", "sent")
@@ -118,7 +139,7 @@ async def test_quiet_hours_defer_then_deliver_but_let_an_urgent_cancellation_thr
         await notifier.send_match(urgent)
         [cancellation] = await mail.wait_for(address, count=1)
         await _wait_status(db, new.match_id, "scheduled")
-        still_night = await _quiet(mail, address)
+        still_night = await _quiet(notifier, db, clock, mail, address)
         clock.set(night + timedelta(hours=8))  # 07:00 in Toronto
         both = await mail.wait_for(address, count=2)
         deferred = await db["deliveries"].find_one({"match_id": new.match_id})

@@ -26,7 +26,7 @@ from tests.factories import make_enterprise, make_tender
 from tests.integration.notifier.harness import running_notifier
 from tests.integration.notifier.smtp_server import ScriptedHandler, scripted_smtp
 from tests.pipeline import free_port
-from tests.stack_clients import StackEndpoints, read_topic
+from tests.stack_clients import StackEndpoints, read_all, read_topic, wait_until_consumed
 from vigie.dead_letters import replay_dead_letters
 from vigie.enterprise_store import upsert_enterprises
 
@@ -77,8 +77,13 @@ async def test_server_failing_twice_then_accepting_gets_exactly_one_message(
             await n.send_match(match)
             sent = await _delivery(db, match, "sent")
             await n.send_match(match)  # redelivered by Kafka: still one message
-            await asyncio.sleep(0.5)
-            events = await read_topic(stack.kafka_bootstrap, n.settings.topic(DELIVERIES_TOPIC), 1)
+            deliveries = n.settings.topic(DELIVERIES_TOPIC)
+            await read_topic(stack.kafka_bootstrap, deliveries, 1)  # the send's outcome is out
+            # The redelivery handled and its effects durable: what it could publish, it has.
+            await wait_until_consumed(
+                stack.kafka_bootstrap, n.settings.notifier_group_id, n.settings.topic(MATCHES_TOPIC)
+            )
+            events = await read_all(stack.kafka_bootstrap, deliveries)
 
     address = str(enterprise.contacts.email)
     assert smtp.tries[address] == 3

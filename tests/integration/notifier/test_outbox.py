@@ -26,12 +26,20 @@ from notifier.service import (
 from notifier.settler import Settler
 from notifier.store import DeliveryStore
 from shared.enterprises import Enterprise
-from shared.events import Channel, DeliveryEvent, MatchEvent, Tender, TenderEvent, TenderEventKind
+from shared.events import (
+    MATCHES_TOPIC,
+    Channel,
+    DeliveryEvent,
+    MatchEvent,
+    Tender,
+    TenderEvent,
+    TenderEventKind,
+)
 from shared.kafka.batch import Consumed
 from shared.mongo import Document
 from tests.factories import make_enterprise, make_tender
 from tests.integration.notifier.harness import ManualClock, running_notifier
-from tests.stack_clients import MailSink, StackEndpoints
+from tests.stack_clients import MailSink, StackEndpoints, wait_until_consumed
 from vigie.enterprise_store import upsert_enterprises
 
 FAST: dict[str, Any] = {"delivery_poll_seconds": 0.05, "serve": False}
@@ -82,7 +90,12 @@ async def test_outbox_holds_only_pending_work_and_a_redelivery_sends_nothing(
         await _until(lambda: _empty_outbox(db))
         for match in matches:  # Kafka delivers them all again
             await notifier.send_match(match)
-        await asyncio.sleep(1.0)
+        # Every redelivered match handled, its effects durable (committed only after them).
+        await wait_until_consumed(
+            stack.kafka_bootstrap,
+            notifier.settings.notifier_group_id,
+            notifier.settings.topic(MATCHES_TOPIC),
+        )
         left = await _outbox(db)
 
     assert left == {}

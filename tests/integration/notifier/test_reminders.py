@@ -11,11 +11,11 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from matcher.decisions import plan_matches
 from shared.enterprises import Enterprise
-from shared.events import MatchEvent, Tender, TenderEvent, TenderEventKind
+from shared.events import MATCHES_TOPIC, MatchEvent, Tender, TenderEvent, TenderEventKind
 from shared.mongo import Document
 from tests.factories import make_enterprise, make_tender
 from tests.integration.notifier.harness import ManualClock, running_notifier
-from tests.stack_clients import MailSink, StackEndpoints
+from tests.stack_clients import MailSink, StackEndpoints, wait_until_consumed
 from vigie.enterprise_store import upsert_enterprises
 
 START = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
@@ -28,6 +28,13 @@ def _match(enterprise: Enterprise, tender: Tender, kind: TenderEventKind) -> Mat
         tender = tender.model_copy(update={"revision": tender.revision + 1})
     [match] = plan_matches(TenderEvent(kind=kind, tender=tender), [enterprise], earlier, START)
     return match
+
+
+async def _outbox_empty(db: AsyncDatabase[Document], within: float = 20.0) -> None:
+    deadline = time.monotonic() + within
+    while await db["outbox"].count_documents({}):
+        assert time.monotonic() < deadline, f"the outbox still holds work after {within} s"
+        await asyncio.sleep(0.05)
 
 
 async def _reminder(db: AsyncDatabase[Document], tender: Tender, status: str) -> Document:
@@ -64,7 +71,14 @@ async def test_reminder_three_days_before_and_none_for_cancelled_or_closed(
         emails = await mail.wait_for(address, count=4)
         sent = await _reminder(db, kept, "sent")
         dropped = await _reminder(db, cancelled, "suppressed")
-        await asyncio.sleep(0.5)
+        # Nothing more can be sent: every match consumed, and the outbox (only pending work,
+        # an entry removed once its mail was accepted or suppressed) empty.
+        await wait_until_consumed(
+            stack.kafka_bootstrap,
+            notifier.settings.notifier_group_id,
+            notifier.settings.topic(MATCHES_TOPIC),
+        )
+        await _outbox_empty(db)
         total = len(await mail.messages_to(address))
 
     reminder = emails[3]
