@@ -255,6 +255,11 @@ def expand(codes: Iterable[str]) -> set[str]:
     return {ancestor for code in codes for ancestor in ancestors_and_self(code)}
 
 
+def is_known(code: str) -> bool:
+    """Whether `code` is a territory of the reference (Québec's and France's, with NUTS)."""
+    return code in REFERENCE
+
+
 def name_of(code: str) -> str:
     known = REFERENCE.get(code)
     return known.name if known else code

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from typing import Annotated, Any, TypeVar
 
 import structlog
@@ -33,7 +34,8 @@ from ingest.publishers import Publisher
 from ingest.ratelimit import RateLimiter
 from ingest.registry import Stored
 from ingest.revisions import CancelledTenderError
-from shared.events import Tender, TenderEventKind
+from shared.events import Classification, Tender, TenderEventKind, code_problem, text_problem
+from shared.territories import is_known
 
 log = structlog.get_logger()
 T = TypeVar("T")
@@ -44,6 +46,8 @@ OPERATION_TIMEOUT_SECONDS = 10.0
 BATCH_TIMEOUT_SECONDS = 60.0
 MAX_BATCH = 500
 UidPath = Annotated[str, Path(max_length=170, pattern=r"^[a-z][a-z0-9-]*:[^\s#]+$")]
+Clock = Callable[[], datetime]
+Location = tuple[str | int, ...]
 
 
 class ReceiptOut(BaseModel):
@@ -109,6 +113,93 @@ def _summary(error: ValidationError) -> str:
     return "; ".join(
         f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg']}" for e in error.errors()
     )
+
+
+# --- the door: what a publisher may send, beyond what the contract lets readers accept --------
+#
+# The `Tender` model is what every reader of `vigie.tenders.v1` relies on, and stays as lenient
+# as they need (last year's events stay readable when the territory reference changes). A
+# canonical tender sent to the API must also be sendable today: printable texts, codes that can
+# exist in their scheme, territories Vigie knows, a deadline in the future and after the
+# publication date. OCDS documents are feed notices: their adapter keeps the notice and drops
+# (or flags) an odd value instead, as `vigie ingest file` does (docs/validation.md).
+
+_TERRITORY_EXAMPLES = "CA-QC-MUN-58227, CA-QC-AGG-LONGUEUIL, CA-QC-RA-16, FR-DEP-35 or FRH03"
+
+
+def _texts(value: object, loc: Location, multiline: bool) -> Iterator[tuple[Location, str, bool]]:
+    """Every text of a tender, where it is, and whether it may hold line breaks."""
+    if isinstance(value, BaseModel):
+        for name in type(value).model_fields:
+            yield from _texts(getattr(value, name), (*loc, name), name == "description")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _texts(item, (*loc, index), multiline)
+    elif isinstance(value, str):
+        yield loc, value, multiline
+
+
+def _refusals(tender: Tender, now: datetime) -> list[dict[str, Any]]:
+    """Why a valid tender is still refused at the door, each with its field: none if none."""
+    found: list[dict[str, Any]] = []
+
+    def refuse(loc: Location, msg: str, kind: str) -> None:
+        found.append({"loc": loc, "msg": msg, "type": kind})
+
+    for loc, text, multiline in _texts(tender, (), False):
+        problem = text_problem(text, multiline=multiline)
+        if problem:
+            refuse(loc, problem, "control_character")
+    coded: list[tuple[Location, list[Classification]]] = [
+        (("classifications",), tender.classifications)
+    ] + [
+        (("lots", index, "classifications"), lot.classifications)
+        for index, lot in enumerate(tender.lots)
+    ]
+    for where, classifications in coded:
+        for index, item in enumerate(classifications):
+            problem = code_problem(item.scheme, item.code)
+            if problem:
+                refuse((*where, index, "code"), f"{item.scheme} {item.code}: {problem}", "code")
+    placed: list[tuple[Location, list[str]]] = [
+        (("place_of_performance",), tender.place_of_performance),
+        (("buyer", "territories"), tender.buyer.territories),
+    ]
+    for where, codes in placed:
+        for index, code in enumerate(codes):
+            if not is_known(code):
+                refuse(
+                    (*where, index),
+                    f"{code} is not a territory code Vigie knows: expected a code such as "
+                    f"{_TERRITORY_EXAMPLES} (docs/territories.md)",
+                    "territory",
+                )
+    deadline, published = tender.submission_deadline, tender.published_at
+    if deadline <= now:
+        refuse(
+            ("submission_deadline",),
+            f"{deadline.isoformat()} has already passed: expected a deadline in the future",
+            "deadline_passed",
+        )
+    if deadline <= published:
+        refuse(
+            ("submission_deadline",),
+            f"{deadline.isoformat()} is not after published_at {published.isoformat()}: "
+            "expected a deadline after the publication date",
+            "deadline_before_publication",
+        )
+    return found
+
+
+def _admit(tender: Tender, now: datetime) -> None:
+    """Refuse, with a 422 naming each field as a validation error does, what `_refusals` finds."""
+    refusals = _refusals(tender, now)
+    if refusals:
+        raise RequestValidationError([{**r, "loc": ("body", *r["loc"])} for r in refusals])
+
+
+def _reason(refusals: list[dict[str, Any]]) -> str:
+    return "; ".join(f"{'.'.join(str(p) for p in r['loc'])}: {r['msg']}" for r in refusals)
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
@@ -199,14 +290,19 @@ Caller = Annotated[Publisher, Depends(current_publisher)]
 TenderOrOcds = Annotated[Tender | OcdsDocument, Field(union_mode="left_to_right")]
 
 
-def _batch_notices(raw: dict[str, Any]) -> list[Parsed | Skipped | Rejected]:
-    """A batch item: a canonical tender, or an OCDS document of one or more notices."""
+def _batch_notices(raw: dict[str, Any], now: datetime) -> list[Parsed | Skipped | Rejected]:
+    """A batch item: a canonical tender (refused as the single endpoint would refuse it), or an
+    OCDS document of one or more notices (read as a feed)."""
     if is_ocds(raw):
         return OcdsDocument.model_validate(raw).notices("batch item")
     try:
-        return [Parsed(TenderEventKind.PUBLISHED, Tender.model_validate(raw))]
+        tender = Tender.model_validate(raw)
     except ValidationError as exc:
         return [Rejected(_summary(exc), "batch item")]
+    refusals = _refusals(tender, now)
+    if refusals:
+        return [Rejected(_reason(refusals), "batch item")]
+    return [Parsed(TenderEventKind.PUBLISHED, tender)]
 
 
 def create_app(
@@ -215,6 +311,7 @@ def create_app(
     limiter: RateLimiter,
     max_body_bytes: int,
     hooks: Hooks | None = None,
+    clock: Clock = lambda: datetime.now(UTC),
 ) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -251,6 +348,7 @@ def create_app(
         """Publish a notice — canonical JSON or one OCDS release — ; the same notice again is
         `unchanged`, a changed one `amended`, an OCDS cancellation `cancelled`."""
         if isinstance(body, Tender):
+            _admit(body, clock())
             _check_scope(caller, body)
             return ReceiptOut.of(await _guarded(intake.submit(body, caller.id)))
         outcomes = body.notices("request")
@@ -271,7 +369,8 @@ def create_app(
     async def push_batch(batch: BatchIn, caller: Caller) -> list[BatchItem]:
         """Each item is validated and published on its own; one bad item rejects only itself.
         Items of different tenders are written together, those of one tender in the order sent."""
-        notices = [(i, n) for i, raw in enumerate(batch.tenders) for n in _batch_notices(raw)]
+        now = clock()
+        notices = [(i, n) for i, raw in enumerate(batch.tenders) for n in _batch_notices(raw, now)]
         results: list[BatchItem | None] = [_refusal(index, n, caller) for index, n in notices]
         accepted = [
             (position, notice)
@@ -314,6 +413,7 @@ def create_app(
         """Amend a published tender; its uid in the path and the body must agree."""
         if tender.uid != uid:
             raise HTTPException(422, f"body is tender {tender.uid!r}, path says {uid!r}")
+        _admit(tender, clock())
         _check_scope(caller, tender)
         if await _guarded(intake.current(uid)) is None:
             raise HTTPException(404, f"no tender {uid}; publish it with POST /v1/tenders")

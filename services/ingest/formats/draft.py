@@ -3,8 +3,9 @@
 Adapters fill a `Draft` with whatever their source gives (None where it gives nothing) and
 note, in `problems`, why a field they looked for is unusable. `finish` then names the missing
 required fields — with where they were looked for — instead of letting a validation error
-surface, fits lists and texts to the model's limits, and turns any remaining validation error
-into a `Rejected` with a readable reason.
+surface, fits lists and texts to the model's limits (dropping the control characters it
+refuses), flags the territory codes Vigie does not know, and turns any remaining validation
+error into a `Rejected` with a readable reason.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ingest.formats.normalise import one_line, truncate, unique
+from ingest.formats.normalise import one_line, printable, truncate, unique
 from ingest.formats.outcomes import Parsed, Rejected
 from shared.events import (
     Category,
@@ -27,6 +28,7 @@ from shared.events import (
     Tender,
     TenderEventKind,
 )
+from shared.territories import is_known
 
 # The fields without which a tender cannot be announced (the model requires them).
 REQUIRED = (
@@ -84,7 +86,9 @@ def make_lot(
         return Lot(
             id=truncate(lot_id, 60),
             title=truncate(name, TITLE_LIMIT),
-            description=truncate(description, DESCRIPTION_LIMIT) if description else None,
+            description=truncate(printable(description), DESCRIPTION_LIMIT)
+            if description
+            else None,
             classifications=unique(classifications)[:50],
             estimated_value=estimated_value,
         )
@@ -95,7 +99,8 @@ def make_lot(
 def _missing(draft: Draft, where: Mapping[str, str]) -> list[str]:
     reasons = []
     for name in REQUIRED:
-        if getattr(draft, name) in (None, ""):
+        value = getattr(draft, name)
+        if value is None or (isinstance(value, str) and one_line(value) is None):
             model_name = _MODEL_NAMES.get(name, name)
             detail = draft.problems.get(name) or (
                 f"looked in {where[name]}" if name in where else "not given"
@@ -108,26 +113,27 @@ def _fields(draft: Draft) -> dict[str, Any]:
     """The draft as model input, texts and lists cut to the model's limits."""
     assert draft.title is not None
     assert draft.buyer_name is not None
+    title, buyer_name = one_line(draft.title), one_line(draft.buyer_name)
+    buyer_id = one_line(draft.buyer_id)
+    description = printable(draft.description) if draft.description else None
     return {
         "source": draft.source,
         "source_id": draft.source_id,
         "revision": max(draft.revision, 1),
-        "title": truncate(draft.title, TITLE_LIMIT),
-        "description": truncate(draft.description, DESCRIPTION_LIMIT)
-        if draft.description
-        else None,
+        "title": truncate(title, TITLE_LIMIT) if title else None,
+        "description": truncate(description, DESCRIPTION_LIMIT) if description else None,
         "language": draft.language,
         "buyer": {
-            "name": truncate(draft.buyer_name, TITLE_LIMIT),
-            "id": truncate(draft.buyer_id, 120) if draft.buyer_id else None,
+            "name": truncate(buyer_name, TITLE_LIMIT) if buyer_name else None,
+            "id": truncate(buyer_id, 120) if buyer_id else None,
             "territories": unique(draft.buyer_territories)[:20],
         },
         "place_of_performance": unique(draft.place_of_performance)[:50],
         "classifications": unique(draft.classifications)[:100],
         "category": draft.category,
         "estimated_value": draft.estimated_value,
-        "procurement_method": truncate(draft.procurement_method, 60)
-        if draft.procurement_method
+        "procurement_method": truncate(method, 60)
+        if (method := one_line(draft.procurement_method))
         else None,
         "reserved_for": unique(draft.reserved_for)[:3],
         "social_clause": draft.social_clause,
@@ -161,4 +167,18 @@ def finish(
         tender = Tender.model_validate(_fields(draft))
     except ValidationError as error:
         return Rejected(f"not a valid tender: {_summary(error)}", draft.ref)
-    return Parsed(kind, tender, tuple(unique(changed_fields)))
+    return Parsed(kind, tender, tuple(unique(changed_fields)), _unknown_territories(tender))
+
+
+def _unknown_territories(tender: Tender) -> tuple[str, ...]:
+    """The flags of territory codes kept although the reference does not know them."""
+    places = [
+        *(("place_of_performance", code) for code in tender.place_of_performance),
+        *(("buyer.territories", code) for code in tender.buyer.territories),
+    ]
+    return tuple(
+        f"{where}: {code} is not a territory Vigie knows (kept as the notice gives it; "
+        "only a profile naming that very code finds it)"
+        for where, code in places
+        if not is_known(code)
+    )

@@ -25,7 +25,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import HttpUrl, TypeAdapter, ValidationError
 
-from shared.events import Classification, CodeScheme, Money
+from shared.events import (
+    CONTROL_CHARACTERS_IN_LONG_TEXT,
+    ISO_639_1,
+    Classification,
+    CodeScheme,
+    Money,
+    code_problem,
+)
 from shared.text import fold
 
 T = TypeVar("T")
@@ -33,7 +40,8 @@ DateOnly = Literal["start", "end"]
 
 # --- text -----------------------------------------------------------------------------------
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# What the API refuses in text: C0 controls but tab and newlines, DEL, C1, lone surrogates.
+_CONTROL = CONTROL_CHARACTERS_IN_LONG_TEXT
 _TAG = re.compile(r"</?[a-zA-Z][^<>]*>")
 _BREAK = re.compile(r"<\s*(?:br\s*/?|/p|/div|/li)\s*>", re.IGNORECASE)
 
@@ -44,6 +52,12 @@ def clean_text(value: object) -> str | None:
         return None
     text = _CONTROL.sub("", value.replace("\r\n", "\n").replace("\r", "\n")).strip()
     return text or None
+
+
+def printable(text: str) -> str:
+    """A feed's text without the control characters the API refuses (tabs and newlines
+    stay): the notice is kept, the stray characters are dropped."""
+    return _CONTROL.sub("", text)
 
 
 def one_line(value: object) -> str | None:
@@ -92,16 +106,6 @@ def unique(items: Iterable[T]) -> list[T]:
 
 # --- languages ------------------------------------------------------------------------------
 
-_ISO_639_1_CODES = (
-    "aa ab ae af ak am an ar as av ay az ba be bg bi bm bn bo br bs ca ce ch co cr cs cu cv cy "
-    "da de dv dz ee el en eo es et eu fa ff fi fj fo fr fy ga gd gl gn gu gv ha he hi ho hr ht "
-    "hu hy hz ia id ie ig ii ik io is it iu ja jv ka kg ki kj kk kl km kn ko kr ks ku kv kw ky "
-    "la lb lg li ln lo lt lu lv mg mh mi mk ml mn mr ms mt my na nb nd ne ng nl nn no nr nv ny "
-    "oc oj om or os pa pi pl ps pt qu rm rn ro ru rw sa sc sd se sg si sk sl sm sn so sq sr ss "
-    "st su sv sw ta te tg th ti tk tl tn to tr ts tt tw ty ug uk ur uz ve vi vo wa wo xh yi yo "
-    "za zh zu"
-)
-ISO_639_1 = frozenset(_ISO_639_1_CODES.split())
 # Withdrawn ISO codes still met in feeds; `md` (Moldova's country code, seen as a language in
 # MTender data) means Romanian, the official language of Moldova.
 _LANGUAGE_ALIASES = {"md": "ro", "mo": "ro", "iw": "he", "in": "id", "ji": "yi", "jw": "jv"}
@@ -160,13 +164,6 @@ _SCHEMES = {
     "gsin": CodeScheme.GSIN,
     "naics": CodeScheme.NAICS,
 }
-_CODE_FORMS = {
-    # The matcher drops a CPV check digit itself, so both `90910000` and `90910000-9` are kept.
-    CodeScheme.CPV: re.compile(r"^\d{8}(?:-\d)?$"),
-    CodeScheme.UNSPSC: re.compile(r"^\d{2,10}$"),
-    CodeScheme.GSIN: re.compile(r"^[0-9A-Z]{2,20}$"),
-    CodeScheme.NAICS: re.compile(r"^\d{2,6}$"),
-}
 _FLOAT_ARTEFACT = re.compile(r"^(\d+)\.0+$")  # `45233130.0`: a code that went through a float
 
 
@@ -179,7 +176,8 @@ def code_scheme(raw: object) -> CodeScheme | None:
 
 
 def normalise_code(scheme: CodeScheme, raw: object) -> str | None:
-    """`" 30000000"` → `30000000`, `45233130.0` → `45233130`; None if not a code of `scheme`."""
+    """`" 30000000"` → `30000000`, `45233130.0` → `45233130`; None if not a code of `scheme`
+    (see `shared.events.code_problem`): the notice keeps its other codes."""
     text = clean_id(raw)
     if text is None:
         return None
@@ -187,7 +185,8 @@ def normalise_code(scheme: CodeScheme, raw: object) -> str | None:
     artefact = _FLOAT_ARTEFACT.match(compact)
     if artefact:
         compact = artefact.group(1)
-    return compact if _CODE_FORMS[scheme].match(compact) else None
+    # The matcher drops a CPV check digit itself, so both `90910000` and `90910000-9` are kept.
+    return None if code_problem(scheme, compact) else compact
 
 
 def classification(

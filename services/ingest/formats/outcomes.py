@@ -14,11 +14,15 @@ from shared.events import Tender, TenderEventKind
 
 @dataclass(frozen=True)
 class Parsed:
-    """A notice turned into a canonical tender, with the kind of event it announces."""
+    """A notice turned into a canonical tender, with the kind of event it announces.
+
+    `notes` flag the values kept although Vigie cannot vouch for them (a territory code its
+    reference does not know, such as an older NUTS code): the notice is not lost for them."""
 
     kind: TenderEventKind
     tender: Tender
     changed_fields: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
