@@ -82,14 +82,14 @@ def _iso_639_1(value: str) -> str:
     if value not in ISO_639_1:
         raise PydanticCustomError(
             "language_code",
-            "{value!r} is not an ISO 639-1 language code: expected two lower-case letters "
+            "'{value}' is not an ISO 639-1 language code: expected two lower-case letters "
             "such as fr, en or es",
             {"value": value[:20]},
         )
     return value
 
 
-LanguageCode = Annotated[str, Field(min_length=2, max_length=2), AfterValidator(_iso_639_1)]
+LanguageCode = Annotated[str, AfterValidator(_iso_639_1)]
 
 
 def _utc_now() -> datetime:
@@ -186,7 +186,7 @@ def code_problem(scheme: CodeScheme, code: str) -> str | None:
         levels = [code[i : i + 2] for i in range(0, len(code), 2)]
         if not 10 <= int(levels[0]) <= 95:
             return f"no UNSPSC segment {levels[0]}: expected a segment from 10 to 95"
-        if any(upper == "00" and lower != "00" for upper, lower in pairwise(levels)):
+        if any(upper == "00" and lower != "00" for upper, lower in pairwise(levels[:4])):
             return "a level under an empty one (00) cannot exist: expected such as 76111500"
         return None
     if scheme is CodeScheme.NAICS:
