@@ -36,10 +36,15 @@ stack_app = typer.Typer(
 enterprises_app = typer.Typer(help="Enterprises and their alert profiles.", no_args_is_help=True)
 publishers_app = typer.Typer(help="API clients that push tenders.", no_args_is_help=True)
 dlq_app = typer.Typer(help="Dead-letter topics: what failed and why; replay.", no_args_is_help=True)
+services_app = typer.Typer(
+    help="Vigie's services that `vigie demo` started, without the stack's servers.",
+    no_args_is_help=True,
+)
 app.add_typer(stack_app, name="stack")
 app.add_typer(enterprises_app, name="enterprises")
 app.add_typer(publishers_app, name="publishers")
 app.add_typer(dlq_app, name="dlq")
+app.add_typer(services_app, name="services")
 app.add_typer(ingest_commands.app, name="ingest")
 console = Console(highlight=False)
 
@@ -80,6 +85,27 @@ def stack_status(only: stack_cli.Only = None) -> None:
         pid = running(config, name)
         table.add_row(name, str(pid) if pid else "not running")
     console.print(table)
+
+
+@services_app.command("down")
+def services_down() -> None:
+    """Stop the services `vigie demo` started from this stack dir; the servers keep running."""
+    stopped = stop_services(StackConfig.from_env())
+    for name in stopped:
+        console.print(f"{name}: stopped")
+    if not stopped:
+        console.print("no service of this stack dir was running")
+
+
+@services_app.command("status")
+def services_status() -> None:
+    """Each service `vigie demo` starts, and its pid when it runs; exit status 1 if none runs."""
+    config = StackConfig.from_env()
+    pids = {name: running(config, name) for name in SERVICES}
+    for name, pid in pids.items():
+        console.print(f"{name}: {f'pid {pid}' if pid else 'not running'}")
+    if not any(pids.values()):
+        raise typer.Exit(1)
 
 
 @enterprises_app.command("import")
