@@ -1,6 +1,6 @@
 """Vigie's own three services run as background processes beside the local stack.
 
-They are started by `vigie demo` (or `vigie services up`) and stopped by `vigie stack down` (or
+They are started by `vigie demo` and stopped by `vigie stack down` (or
 `vigie services down`), with pidfiles and logs in the stack dir like the servers. Each listens
 where its settings say (`VIGIE_INGEST_HOST/PORT`, `VIGIE_NOTIFIER_HOST/PORT`); a port another
 process holds is reported, naming it, and that service is not started.
