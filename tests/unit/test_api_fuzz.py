@@ -1,8 +1,10 @@
-"""Fuzzing the publishers' API: whatever the body, never a 5xx, and a refusal publishes nothing."""
+"""Fuzzing the publishers' API: whatever the body, never a 5xx, and a refusal publishes nothing;
+whatever value of a class no buyer means to send, a refusal naming its field."""
 
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -12,6 +14,8 @@ from hypothesis import strategies as st
 from ingest.api import create_app
 from ingest.intake import TenderIntake
 from ingest.ratelimit import RateLimiter
+from shared.events import ISO_639_1
+from shared.territories import is_known
 from tests.factories import tender_data
 from tests.fakes import TEST_KEY, InMemoryTenders, RecordingPublisher, authenticate
 
@@ -73,3 +77,134 @@ def test_no_body_makes_the_api_fail_or_publish_on_refusal(body: Any, path: str) 
     assert status < 500
     if status >= 400:
         assert published == 0
+
+
+# --- each class of value no buyer means to send: refused naming the field, nothing published ---
+
+CONTROL = st.characters(codec="utf-8", categories=["Cc"])
+CONTROL_IN_LONG_TEXT = CONTROL.filter(lambda char: char not in "\t\n\r")
+PRINTABLE = st.text(st.characters(codec="utf-8", categories=["L", "N", "Zs", "P"]), max_size=20)
+
+
+def _with(inserted: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+    """Printable text with one character of `inserted` somewhere in it."""
+    return st.builds(lambda a, c, b: f"x{a}{c}{b}", PRINTABLE, inserted, PRINTABLE)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.replace(microsecond=0).isoformat()
+
+
+NOW = datetime.now(UTC)
+PAST = st.datetimes(
+    min_value=datetime(1990, 1, 1), max_value=datetime(2025, 1, 1), timezones=st.just(UTC)
+)
+NUMBERS = st.integers(-(2**40), 2**40) | st.floats(allow_nan=False, allow_infinity=False)
+LANGUAGES = st.text(max_size=4).filter(lambda code: code.strip() not in ISO_639_1)
+TERRITORIES = st.from_regex(r"[A-Z0-9][A-Z0-9-]{1,15}", fullmatch=True).filter(
+    lambda code: not is_known(code)
+)
+BAD_CODES = st.one_of(
+    st.tuples(st.just("UNSPSC"), st.from_regex(r"[0-9]{0,6}[A-Z][0-9]{1,3}", fullmatch=True)),
+    st.tuples(st.just("UNSPSC"), st.from_regex(r"[1-9][0-9]{2,6}|[1-9][0-9]{8}", fullmatch=True)),
+    st.tuples(
+        st.just("CPV"), st.from_regex(r"(0[0-2]|1[0-3]|99)[0-9]{6}(-[0-9])?", fullmatch=True)
+    ),
+    st.tuples(st.just("CPV"), st.from_regex(r"45[0-9]{5}|45[0-9]{6}-[0-9]{2}", fullmatch=True)),
+    st.tuples(st.just("NAICS"), st.from_regex(r"(0[0-9]|99)[0-9]{0,4}", fullmatch=True)),
+)
+
+
+@st.composite
+def refused_tenders(draw: st.DrawFn) -> tuple[dict[str, Any], str]:
+    """A tender valid but for one value of one class, and the field a refusal must name."""
+    tender = tender_data(source_id=draw(st.sampled_from(["A-1", "A-2", "A-3"])))
+    kinds = ["text", "long", "number", "past", "order", "language", "place", "code"]
+    kind = draw(st.sampled_from(kinds))
+    if kind == "text":
+        field = draw(st.sampled_from(["title", "description", "buyer.name", "lots.0.title"]))
+        inserted = CONTROL_IN_LONG_TEXT if field == "description" else CONTROL
+        text = draw(_with(inserted))
+        if field == "buyer.name":
+            tender["buyer"] = {**tender["buyer"], "name": text}
+        elif field == "lots.0.title":
+            tender["lots"] = [{"id": "1", "title": text}]
+        else:
+            tender[field] = text
+        return tender, field
+    if kind == "long":
+        field = draw(st.sampled_from(["title", "source_id", "procurement_method"]))
+        tender[field] = "x" * draw(st.integers(501, 5000))
+        return tender, field
+    if kind == "number":
+        field = draw(st.sampled_from(["published_at", "submission_deadline"]))
+        tender[field] = draw(NUMBERS | NUMBERS.map(str))
+        return tender, field
+    if kind == "past":
+        deadline = draw(PAST)
+        tender["published_at"] = _iso(deadline - timedelta(days=draw(st.integers(1, 60))))
+        tender["submission_deadline"] = _iso(deadline)
+        return tender, "submission_deadline"
+    if kind == "order":
+        deadline = NOW + timedelta(days=draw(st.integers(1, 300)))
+        tender["submission_deadline"] = _iso(deadline)
+        tender["published_at"] = _iso(deadline + timedelta(minutes=draw(st.integers(0, 10**5))))
+        return tender, "submission_deadline"
+    if kind == "language":
+        tender["language"] = draw(LANGUAGES)
+        return tender, "language"
+    if kind == "place":
+        if draw(st.booleans()):
+            tender["place_of_performance"] = [draw(TERRITORIES)]
+            return tender, "place_of_performance.0"
+        tender["buyer"] = {**tender["buyer"], "territories": [draw(TERRITORIES)]}
+        return tender, "buyer.territories.0"
+    scheme, code = draw(BAD_CODES)
+    tender["classifications"] = [{"scheme": "UNSPSC", "code": "76111500"}]
+    tender["classifications"].append({"scheme": scheme, "code": code})
+    return tender, "classifications.1.code"
+
+
+async def _answer(body: Any, path: str) -> tuple[int, Any, int]:
+    publisher = RecordingPublisher()
+    app = create_app(
+        TenderIntake(InMemoryTenders(), publisher),
+        authenticate,
+        RateLimiter(10_000, 10_000),
+        max_body_bytes=20_000,
+    )
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app),
+        base_url="http://ingest",
+        headers={"Authorization": f"Bearer {TEST_KEY}"},
+    ) as client:
+        response = await client.post(path, json=body)
+    return response.status_code, response.json(), len(publisher.events)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=refused_tenders())
+def test_each_class_of_bad_value_is_refused_naming_the_field(
+    case: tuple[dict[str, Any], str],
+) -> None:
+    tender, field = case
+    status, answer, published = asyncio.run(_answer(tender, "/v1/tenders"))
+    assert status == 422, answer
+    named = {".".join(str(part) for part in item["loc"]) for item in answer["detail"]}
+    assert f"body.{field}" in named, answer
+    assert all(item["msg"] for item in answer["detail"])
+    assert published == 0
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=refused_tenders())
+def test_each_class_of_bad_value_is_a_rejected_batch_item(
+    case: tuple[dict[str, Any], str],
+) -> None:
+    tender, field = case
+    status, answer, published = asyncio.run(_answer({"tenders": [tender]}, "/v1/tenders/batch"))
+    assert status == 200, answer
+    [item] = answer
+    assert item["status"] == "rejected"
+    assert item["reason"].startswith(f"{field}: ") or f"; {field}: " in item["reason"]
+    assert published == 0
