@@ -103,7 +103,8 @@ def _to_utc(value: datetime) -> datetime:
 UtcDatetime = Annotated[AwareDatetime, AfterValidator(_to_utc)]
 
 _ISO_8601_WITH_OFFSET = re.compile(
-    r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}:\d{2})$"
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,6})?)?"
+    r"(?:Z|[+-][0-9]{2}:[0-9]{2})$"
 )
 
 
@@ -149,7 +150,7 @@ CPV_DIVISIONS = frozenset(_CPV_DIVISIONS.split())
 # The sectors of NAICS (the first two digits of every code).
 _NAICS_SECTORS = "11 21 22 23 31 32 33 42 44 45 48 49 51 52 53 54 55 56 61 62 71 72 81 92"
 NAICS_SECTORS = frozenset(_NAICS_SECTORS.split())
-_CPV = re.compile(r"^(\d{8})(?:-(\d))?$")
+_CPV = re.compile(r"^([0-9]{8})(?:-([0-9]))?$")
 _GSIN = re.compile(r"^[0-9A-Z]{2,20}$")
 
 

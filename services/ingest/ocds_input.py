@@ -28,7 +28,11 @@ class OcdsDocument(BaseModel):
         return data
 
     def notices(self, ref: str) -> list[Outcome]:
-        document = json.dumps(self.model_dump(mode="json"), ensure_ascii=False).encode()
+        """The document's notices, read as a feed's are (odd values kept, dropped or flagged).
+
+        Written back as ASCII JSON: a lone surrogate (`"\\ud800"`, valid JSON, no UTF-8) stays
+        an escape, which the adapter's text cleaning drops, instead of failing to encode."""
+        document = json.dumps(self.model_dump(mode="json"), ensure_ascii=True).encode()
         return parse_document(ref, document)
 
 

@@ -13,6 +13,7 @@ import pytest
 from ingest.api import create_app
 from ingest.intake import TenderIntake
 from ingest.ratelimit import RateLimiter
+from shared.events import text_problem
 from tests.factories import tender_data
 from tests.fakes import OCP_KEY, TEST_KEY, InMemoryTenders, RecordingPublisher, authenticate
 from tests.unit.conftest import Api
@@ -129,6 +130,17 @@ async def test_batch_rejects_only_the_bad_item_with_its_reason(
     assert [event.tender.uid for event in api.publisher.events] == [accepted["uid"]]
 
 
+async def test_a_lone_surrogate_is_refused_not_a_crash(api: Api) -> None:
+    """`"\\ud83d"` is valid JSON but no text: half an emoji cannot be stored or sent on."""
+    body = json.dumps(tender_data(description="Moitié d'un emoji \ud83d"))
+    response = await api.client.post(
+        "/v1/tenders", content=body, headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 422
+    assert "valid string" in _named(response.json()["detail"])["body.description"]
+    assert api.publisher.events == []
+
+
 async def test_every_problem_of_a_tender_is_named_at_once(api: Api) -> None:
     bad = tender_data(
         title="\x00",
@@ -192,12 +204,14 @@ async def test_an_ocds_release_is_read_as_a_feed_notice(api: Api) -> None:
     """An OCDS document is a feed's notice: the 2010 deadline and the GB territory are kept, a
     stray control character is dropped, as `vigie ingest file` would do."""
     package = json.loads(read("ocds/FICTIONAL_ocp_tender_ocds-213czf-000-00001-02.json"))
-    package["releases"][0]["tender"]["title"] += "\x00"
+    package["releases"][0]["tender"]["title"] += "\x00 \ud800"  # NUL, a lone surrogate
     response = await api.client.post(
-        "/v1/tenders", json=package, headers={"Authorization": f"Bearer {OCP_KEY}"}
+        "/v1/tenders",
+        content=json.dumps(package),  # ASCII JSON: the surrogate is the escape \ud800
+        headers={"Authorization": f"Bearer {OCP_KEY}", "Content-Type": "application/json"},
     )
     assert response.status_code == 202, response.json()
     [event] = api.publisher.events
-    assert "\x00" not in event.tender.title
+    assert text_problem(event.tender.title, multiline=False) is None
     assert event.tender.submission_deadline.year == 2010
     assert event.tender.buyer.territories == ["GB"]
