@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import structlog
 from pydantic import ValidationError
 
 from ingest.formats.normalise import one_line, printable, truncate, unique
@@ -40,6 +41,7 @@ REQUIRED = (
     "deadline_timezone",
 )
 _MODEL_NAMES = {"buyer_name": "buyer.name"}
+log = structlog.get_logger()
 TITLE_LIMIT = 500
 DESCRIPTION_LIMIT = 20_000
 
@@ -167,7 +169,10 @@ def finish(
         tender = Tender.model_validate(_fields(draft))
     except ValidationError as error:
         return Rejected(f"not a valid tender: {_summary(error)}", draft.ref)
-    return Parsed(kind, tender, tuple(unique(changed_fields)), _unknown_territories(tender))
+    notes = _unknown_territories(tender)
+    if notes:
+        log.info("notice_values_flagged", ref=draft.ref, notes=list(notes))
+    return Parsed(kind, tender, tuple(unique(changed_fields)), notes)
 
 
 def _unknown_territories(tender: Tender) -> tuple[str, ...]:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from structlog.testing import capture_logs
+
 from ingest.formats import Rejected, normalise
 from ingest.importer import ImportSummary, NoticeImporter
 from ingest.intake import TenderIntake
@@ -75,7 +77,10 @@ def test_normalised_codes_are_the_ones_the_api_accepts() -> None:
 
 
 def test_an_old_nuts_code_is_kept_and_flagged() -> None:
-    outcome = parsed("boamp/boamp-xml_16-181902_test-pub-2.xml")
+    with capture_logs() as logs:
+        outcome = parsed("boamp/boamp-xml_16-181902_test-pub-2.xml")
+    [flagged] = [entry for entry in logs if entry["event"] == "notice_values_flagged"]
+    assert flagged["notes"] == list(outcome.notes)
     assert outcome.tender.place_of_performance == ["FR824"]
     assert outcome.notes == (
         "place_of_performance: FR824 is not a territory Vigie knows (kept as the notice gives "
