@@ -281,7 +281,10 @@ class Tender(Contract):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown IANA time zone {value!r}") from exc
+            raise ValueError(
+                f"unknown IANA time zone {value[:64]!r}: expected a name such as "
+                "America/Toronto or Europe/Paris"
+            ) from exc
         return value
 
     @computed_field  # type: ignore[prop-decorator]
