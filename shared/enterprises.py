@@ -132,13 +132,14 @@ class EnterpriseStatus(StrEnum):
     CLOSED = "closed"
 
 
-def _decimals_as_text(value: Any) -> Any:
+def stored_form(value: Any) -> Any:
+    """A value as MongoDB stores it: amounts as decimal strings (BSON has no Python Decimal)."""
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, dict):
-        return {key: _decimals_as_text(item) for key, item in value.items()}
+        return {key: stored_form(item) for key, item in value.items()}
     if isinstance(value, list):
-        return [_decimals_as_text(item) for item in value]
+        return [stored_form(item) for item in value]
     return value
 
 
@@ -174,7 +175,7 @@ class Enterprise(Strict):
     def to_document(self) -> dict[str, Any]:
         """The MongoDB document: amounts as decimal strings (BSON has no Python Decimal, and a
         string keeps the exact amount on MongoDB and FerretDB alike)."""
-        document: dict[str, Any] = _decimals_as_text(self.model_dump(mode="python", exclude={"id"}))
+        document: dict[str, Any] = stored_form(self.model_dump(mode="python", exclude={"id"}))
         document["_id"] = self.id
         return document
 

@@ -29,6 +29,7 @@ from notifier.web import create_app
 from shared.events import DELIVERIES_TOPIC, MATCHES_TOPIC, Channel, DeliveryEvent, MatchEvent
 from shared.kafka.batch import subscribe_guarded_batch
 from shared.kafka.broker import make_broker, publish_event
+from shared.kafka.enterprise_changes import announcer_on
 from shared.kafka.consumer import RetryPolicy
 from shared.kafka.topics import all_topics, ensure_topics
 from shared.mongo import Document, database, make_client
@@ -129,7 +130,7 @@ def bootstrap(
     client = make_client(settings.mongodb_url)
     db = database(client, settings.mongodb_url)
     store = DeliveryStore(db)
-    preferences = PreferenceStore(db)
+    preferences = PreferenceStore(db, announcer_on(broker, settings))
     mailer = _mailer(settings)
     links = LinkBuilder(signer, settings.public_base_url, settings.unsubscribe_mailbox)
     channels: dict[Channel, ChannelSender] = {

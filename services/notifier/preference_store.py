@@ -13,15 +13,24 @@ from datetime import datetime
 from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
-from shared.enterprises import AlertProfile, Enterprise, Preferences
+from shared.enterprises import AlertProfile, Enterprise, Preferences, stored_form
 from shared.events import Channel
+from shared.kafka.enterprise_changes import Announce
 from shared.mongo import Document
 
 
 class PreferenceStore:
-    def __init__(self, db: AsyncDatabase[Document]) -> None:
+    """`announce` tells running matchers that an enterprise changed (consent, pause, profiles
+    decide what it is matched to); without it they see the change at their next full reload."""
+
+    def __init__(self, db: AsyncDatabase[Document], announce: Announce | None = None) -> None:
         self._enterprises = db["enterprises"]
         self._consent = db["consent"]
+        self._announce = announce
+
+    async def _changed(self, enterprise_id: str) -> None:
+        if self._announce is not None:
+            await self._announce([enterprise_id])
 
     async def ensure_indexes(self) -> None:
         await self._consent.create_index(
@@ -54,6 +63,7 @@ class PreferenceStore:
                 }
             },
         )
+        await self._changed(enterprise_id)
 
     async def save_preferences(
         self,
@@ -66,12 +76,13 @@ class PreferenceStore:
             {"_id": enterprise_id},
             {
                 "$set": {
-                    "preferences": preferences.model_dump(mode="python"),
-                    "profiles": [profile.model_dump(mode="python") for profile in profiles],
+                    "preferences": stored_form(preferences.model_dump(mode="python")),
+                    "profiles": [stored_form(p.model_dump(mode="python")) for p in profiles],
                     "updated_at": at,
                 }
             },
         )
+        await self._changed(enterprise_id)
 
     async def consent_history(self, enterprise_id: str) -> list[Document]:
         cursor = self._consent.find({"enterprise_id": enterprise_id}, {"_id": 0}).sort("at", 1)

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 
+from faststream.kafka import KafkaBroker
+
 from shared.events import ENTERPRISES_TOPIC, EnterpriseChanged
 from shared.kafka.broker import make_broker, publish_events
 from shared.kafka.topics import ensure_topics
@@ -19,19 +21,24 @@ from shared.settings import CommonSettings
 Announce = Callable[[Sequence[str]], Awaitable[None]]
 
 
-@asynccontextmanager
-async def enterprise_announcer(settings: CommonSettings) -> AsyncIterator[Announce]:
-    """A function that announces enterprise ids, acknowledged by Kafka when it returns."""
+def announcer_on(broker: KafkaBroker, settings: CommonSettings) -> Announce:
+    """Announce enterprise ids through a broker the caller runs; acknowledged when it returns."""
     topic = settings.topic(ENTERPRISES_TOPIC)
-    await ensure_topics(settings.kafka_bootstrap, [topic])
-    broker = make_broker(settings, client_id="vigie-enterprises")
-    await broker.connect()
 
     async def announce(enterprise_ids: Sequence[str]) -> None:
         events = [(i, EnterpriseChanged(enterprise_id=i)) for i in enterprise_ids]
         await publish_events(broker, topic, events)
 
+    return announce
+
+
+@asynccontextmanager
+async def enterprise_announcer(settings: CommonSettings) -> AsyncIterator[Announce]:
+    """A broker of its own, for a command that writes enterprises and exits (the import)."""
+    await ensure_topics(settings.kafka_bootstrap, [settings.topic(ENTERPRISES_TOPIC)])
+    broker = make_broker(settings, client_id="vigie-enterprises")
+    await broker.connect()
     try:
-        yield announce
+        yield announcer_on(broker, settings)
     finally:
         await broker.stop()

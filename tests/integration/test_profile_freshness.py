@@ -6,10 +6,18 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 from pymongo.asynchronous.database import AsyncDatabase
 
-from shared.events import MATCHES_TOPIC, TENDERS_TOPIC, MatchEvent, TenderEvent, TenderEventKind
+from shared.events import (
+    MATCHES_TOPIC,
+    TENDERS_TOPIC,
+    Channel,
+    MatchEvent,
+    TenderEvent,
+    TenderEventKind,
+)
 from shared.mongo import Document
 from tests.factories import enterprise_data, make_enterprise, make_tender
 from tests.pipeline import Pipeline, running_pipeline, write_enterprises
@@ -81,3 +89,25 @@ async def test_a_change_never_announced_is_applied_by_the_full_reload(
         silent = make_enterprise()
         await upsert_enterprises(db, [silent])  # written, not announced
         await _until(lambda: bool(catalogue.known([silent.id])), 10)
+
+
+async def test_a_consent_withdrawn_in_the_preference_centre_reaches_the_matcher(
+    stack: StackEndpoints, namespace: str, db: AsyncDatabase[Document]
+) -> None:
+    enterprise = make_enterprise()
+    await upsert_enterprises(db, [enterprise])
+    async with running_pipeline(stack, namespace, ingest=False) as pipeline:
+        assert pipeline.matcher is not None
+        assert pipeline.notifier is not None
+        catalogue = pipeline.matcher.matcher.catalogue
+        assert catalogue.known([enterprise.id])[0].consents_to("email")
+
+        await pipeline.notifier.preferences.set_consent(
+            enterprise.id, Channel.EMAIL, False, "preference centre", datetime.now(UTC)
+        )
+
+        def withdrawn() -> bool:
+            held = catalogue.known([enterprise.id])
+            return bool(held) and not held[0].consents_to("email")
+
+        await _until(withdrawn, 5)
