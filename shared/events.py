@@ -28,6 +28,8 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from shared.clock import utc_now
+
 TENDERS_TOPIC = "vigie.tenders.v1"
 MATCHES_TOPIC = "vigie.matches.v1"
 DELIVERIES_TOPIC = "vigie.deliveries.v1"
@@ -90,10 +92,6 @@ def _iso_639_1(value: str) -> str:
 
 
 LanguageCode = Annotated[str, AfterValidator(_iso_639_1)]
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _to_utc(value: datetime) -> datetime:
@@ -301,7 +299,7 @@ class TenderEventKind(StrEnum):
 
 class Event(Contract):
     event_id: uuid.UUID = Field(default_factory=uuid.uuid4)
-    occurred_at: UtcDatetime = Field(default_factory=_utc_now)
+    occurred_at: UtcDatetime = Field(default_factory=utc_now)
 
 
 class TenderEvent(Event):

@@ -10,7 +10,7 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any, TypeVar
 
 import structlog
@@ -34,6 +34,7 @@ from ingest.publishers import Publisher
 from ingest.ratelimit import RateLimiter
 from ingest.registry import Stored
 from ingest.revisions import CancelledTenderError
+from shared.clock import Clock, utc_now
 from shared.events import Classification, Tender, TenderEventKind, code_problem, text_problem
 from shared.territories import is_known
 
@@ -46,7 +47,6 @@ OPERATION_TIMEOUT_SECONDS = 10.0
 BATCH_TIMEOUT_SECONDS = 60.0
 MAX_BATCH = 500
 UidPath = Annotated[str, Path(max_length=170, pattern=r"^[a-z][a-z0-9-]*:[^\s#]+$")]
-Clock = Callable[[], datetime]
 Location = tuple[str | int, ...]
 
 
@@ -311,7 +311,7 @@ def create_app(
     limiter: RateLimiter,
     max_body_bytes: int,
     hooks: Hooks | None = None,
-    clock: Clock = lambda: datetime.now(UTC),
+    clock: Clock = utc_now,
 ) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -16,7 +16,7 @@ from functools import partial
 
 import structlog
 
-from notifier.clock import Clock
+from shared.clock import Clock
 
 log = structlog.get_logger()
 

@@ -21,7 +21,6 @@ from functools import partial
 import structlog
 
 from notifier.channels import ChannelSender
-from notifier.clock import Clock
 from notifier.dead_letter import DeadLetter
 from notifier.dispatcher import Dispatcher
 from notifier.mailer import PermanentDeliveryError, TransientDeliveryError
@@ -29,6 +28,7 @@ from notifier.policy import may_send, profile_channels
 from notifier.schedule import cadence_for, is_urgent, next_digest_at, quiet_until
 from notifier.settler import Settler
 from notifier.store import DeliveryStore, Outcome
+from shared.clock import Clock
 from shared.enterprises import Cadence, Enterprise
 from shared.events import Channel, DeliveryEvent, DeliveryStatus, MatchEvent, MatchKind
 from shared.kafka.batch import Consumed

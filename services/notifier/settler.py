@@ -20,8 +20,8 @@ from typing import Protocol
 
 import structlog
 
-from notifier.clock import Clock
 from notifier.store import Outcome
+from shared.clock import Clock
 from shared.events import DeliveryEvent
 from shared.mongo import retrying
 

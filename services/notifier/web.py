@@ -21,12 +21,12 @@ import structlog
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from notifier.clock import Clock, utc_now
 from notifier.preference_form import CHANNELS, FormError, consent_changes, read_form
 from notifier.render import LANGUAGES
 from notifier.signing import InvalidToken, LinkSigner
 from notifier.templating import TEMPLATES
 from notifier.web_text import TEXT
+from shared.clock import Clock, utc_now
 from shared.enterprises import AlertProfile, Cadence, Enterprise, Preferences
 from shared.events import Channel
 

@@ -13,9 +13,9 @@ from datetime import datetime
 from typing import Any
 
 from notifier.bootstrap import NotifierService, bootstrap
-from notifier.clock import Clock, utc_now
 from notifier.http_server import WebServer
 from notifier.settings import NotifierSettings
+from shared.clock import Clock, utc_now
 from shared.events import MATCHES_TOPIC, MatchEvent
 from tests.pipeline import FAST_RETRY, free_port, namespace_settings
 from tests.stack_clients import StackEndpoints, produce
