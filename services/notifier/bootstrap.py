@@ -11,7 +11,6 @@ from faststream.kafka import KafkaBroker
 from pymongo import AsyncMongoClient
 
 from notifier.channels import ChannelSender, EmailChannel, SmsChannel
-from notifier.clock import Clock, utc_now
 from notifier.dead_letter import kafka_dead_letter
 from notifier.dispatcher import Dispatcher
 from notifier.links import LinkBuilder
@@ -26,11 +25,12 @@ from notifier.sms_provider import SmsProvider, TwilioSms
 from notifier.store import DeliveryStore
 from notifier.throttle import TokenBucket
 from notifier.web import create_app
+from shared.clock import Clock, utc_now
 from shared.events import DELIVERIES_TOPIC, MATCHES_TOPIC, Channel, DeliveryEvent, MatchEvent
 from shared.kafka.batch import subscribe_guarded_batch
 from shared.kafka.broker import make_broker, publish_event
-from shared.kafka.enterprise_changes import announcer_on
 from shared.kafka.consumer import RetryPolicy
+from shared.kafka.enterprise_changes import announcer_on
 from shared.kafka.topics import all_topics, ensure_topics
 from shared.mongo import Document, database, make_client
 
