@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import UTC, datetime
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ingest.publishers import Publisher
 from ingest.registry import Stored
 from ingest.revisions import Current, Decision, TenderStatus, Write, content_hash
-from shared.events import TenderEvent, TenderEventKind
+from matcher.history import Entry, earlier_of, entries_of
+from shared.enterprises import Enterprise
+from shared.events import MatchEvent, TenderEvent, TenderEventKind
 
 TEST_KEY = "vk_0123456789ab_abcdefghijklmnopqrstuvwxyzABCDEF"
 LONGUEUIL = Publisher(
@@ -99,3 +102,91 @@ class InMemoryTenders:
     async def clear_pending_many(self, events: list[TenderEvent]) -> None:
         for event in events:
             await self.clear_pending(event.tender.uid, event)
+
+
+class InMemoryMatcherStore:
+    """matcher.ports.MatcherStore in memory. `during_full_read`, when set, runs after the full
+    load has taken its snapshot and before it returns: what changes then, the load misses."""
+
+    def __init__(self, enterprises: Iterable[Enterprise] = ()) -> None:
+        self.enterprises_by_id = {e.id: e for e in enterprises}
+        self.matches: dict[str, MatchEvent] = {}
+        self.entries: dict[str, list[Entry]] = {}
+        self.during_full_read: Callable[[], Awaitable[None]] | None = None
+
+    def put(self, enterprise: Enterprise) -> None:
+        self.enterprises_by_id[enterprise.id] = enterprise
+
+    async def all_enterprises(self) -> list[Enterprise]:
+        snapshot = list(self.enterprises_by_id.values())
+        if self.during_full_read is not None:
+            await self.during_full_read()
+        return snapshot
+
+    async def enterprises(self, ids: Sequence[str]) -> dict[str, Enterprise]:
+        return {i: self.enterprises_by_id[i] for i in ids if i in self.enterprises_by_id}
+
+    async def earlier_matches(self, tender_uid: str, revision: int) -> dict[str, str]:
+        return earlier_of(self.entries.get(tender_uid, []), revision)
+
+    async def record(self, matches: Sequence[MatchEvent]) -> None:
+        for match in matches:
+            self.matches.setdefault(match.match_id, match)
+        for match, entry in zip(matches, entries_of(matches), strict=True):
+            held = self.entries.setdefault(match.tender.uid, [])
+            if entry not in held:
+                held.append(entry)
+
+
+class RecordingMatchPublisher:
+    """matcher.ports.MatchPublisher that keeps each published batch; `fail` refuses them."""
+
+    def __init__(self, fail: bool = False) -> None:
+        self.batches: list[list[MatchEvent]] = []
+        self.fail = fail
+
+    async def publish(self, matches: Sequence[MatchEvent]) -> None:
+        if self.fail:
+            raise ConnectionError("kafka unreachable")
+        self.batches.append(list(matches))
+
+    @property
+    def events(self) -> list[MatchEvent]:
+        return [match for batch in self.batches for match in batch]
+
+
+class AnnouncedChanges:
+    """matcher.ports.EnterpriseChanges by hand: `announce` queues enterprise ids, `catch_up`
+    applies them through `apply` (the matcher's apply_changes), or returns False when
+    `behind` is set, applying nothing."""
+
+    def __init__(self) -> None:
+        self.apply: Callable[[list[str]], Awaitable[None]] | None = None
+        self.pending: list[str] = []
+        self.behind = False
+        self.calls = 0
+
+    def announce(self, *enterprise_ids: str) -> None:
+        self.pending.extend(enterprise_ids)
+
+    async def catch_up(self) -> bool:
+        self.calls += 1
+        if self.behind:
+            return False
+        ids, self.pending = self.pending, []
+        if ids and self.apply is not None:
+            await self.apply(ids)
+        return True
+
+
+class ManualClock:
+    """A clock that moves only when told."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, by: timedelta) -> None:
+        self.now += by

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import structlog
@@ -12,11 +11,12 @@ from pymongo import AsyncMongoClient
 from pymongo.errors import PyMongoError
 
 from matcher.enterprise_feed import EnterpriseChangeFeed
+from matcher.publisher import KafkaMatchPublisher
 from matcher.service import Clock, TenderMatcher, utc_now
 from matcher.settings import MatcherSettings
-from matcher.store import MatcherStore
-from shared.events import ENTERPRISES_TOPIC, MATCHES_TOPIC, TENDERS_TOPIC, MatchEvent, TenderEvent
-from shared.kafka.broker import make_broker, publish_events
+from matcher.store import MongoMatcherStore
+from shared.events import ENTERPRISES_TOPIC, MATCHES_TOPIC, TENDERS_TOPIC, TenderEvent
+from shared.kafka.broker import make_broker
 from shared.kafka.consumer import RetryPolicy, subscribe_guarded
 from shared.kafka.topics import all_topics, ensure_topics
 from shared.mongo import Document, database, make_client
@@ -29,7 +29,7 @@ class MatcherService:
     settings: MatcherSettings
     broker: KafkaBroker
     client: AsyncMongoClient[Document]
-    store: MatcherStore
+    store: MongoMatcherStore
     matcher: TenderMatcher
     changes: EnterpriseChangeFeed
     _reloader: asyncio.Task[None] | None = None
@@ -76,19 +76,16 @@ def bootstrap(
     settings = settings or MatcherSettings()
     broker = make_broker(settings, client_id="vigie-matcher")
     client = make_client(settings.mongodb_url)
-    store = MatcherStore(database(client, settings.mongodb_url))
-    matches_topic = settings.topic(MATCHES_TOPIC)
+    store = MongoMatcherStore(database(client, settings.mongodb_url))
+    publisher = KafkaMatchPublisher(broker, settings.topic(MATCHES_TOPIC))
 
-    async def publish(matches: Sequence[MatchEvent]) -> None:
-        await publish_events(broker, matches_topic, [(match.key, match) for match in matches])
+    async def apply_changes(enterprise_ids: list[str]) -> None:
+        await matcher.apply_changes(enterprise_ids)
 
-    async def catch_up() -> bool:
-        return await changes.catch_up()
-
-    matcher = TenderMatcher(store, publish, clock, catch_up)
     changes = EnterpriseChangeFeed(
-        settings.kafka_bootstrap, settings.topic(ENTERPRISES_TOPIC), matcher.apply_changes
+        settings.kafka_bootstrap, settings.topic(ENTERPRISES_TOPIC), apply_changes
     )
+    matcher = TenderMatcher(store, publisher, changes, clock)
     subscribe_guarded(
         broker,
         settings.topic(TENDERS_TOPIC),

@@ -1,50 +1,49 @@
-"""The matcher's use case: a tender event in, its match events stored then published."""
+"""The matcher's use case: a tender event in, its match events stored then published.
+
+Written against the protocols of matcher.ports, so it imports no I/O: the composition root
+(matcher.bootstrap) gives it MongoDB and Kafka, the unit tests in-memory fakes.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import structlog
 
 from matcher.catalogue import EnterpriseCatalogue
 from matcher.decisions import plan_matches
-from matcher.store import MatcherStore
-from shared.events import MatchEvent, TenderEvent, TenderEventKind
+from matcher.ports import EnterpriseChanges, MatcherStore, MatchPublisher
+from shared.events import TenderEvent, TenderEventKind
 
 log = structlog.get_logger()
 
 Clock = Callable[[], datetime]
-PublishMatches = Callable[[Sequence[MatchEvent]], Awaitable[None]]
-CatchUp = Callable[[], Awaitable[object]]
 
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-async def _caught_up() -> bool:
-    return True
-
-
 class TenderMatcher:
     """Matches tenders against the catalogue.
 
-    `catch_up` returns once every enterprise change announced so far is applied: called before
-    each tender, it makes a tender published right after a profile change see that change.
+    `changes.catch_up()` is awaited before each tender, so a tender published right after a
+    profile change sees that change. `clock` decides which tenders are still open.
     """
 
     def __init__(
         self,
         store: MatcherStore,
-        publish: PublishMatches,
+        publisher: MatchPublisher,
+        changes: EnterpriseChanges,
         clock: Clock = utc_now,
-        catch_up: CatchUp = _caught_up,
     ) -> None:
         self._store = store
-        self._publish = publish
+        self._publisher = publisher
         self._clock = clock
-        self._catch_up = catch_up
+        self._changes = changes
         self._changed_while_loading: set[str] | None = None
         self.catalogue = EnterpriseCatalogue()
 
@@ -52,7 +51,7 @@ class TenderMatcher:
         """Load every enterprise. Changes applied while the load reads are applied again after
         it, since the load may have read those enterprises before they changed."""
         self._changed_while_loading = set()
-        started = datetime.now(UTC)
+        started = time.monotonic()
         try:
             enterprises = await self._store.all_enterprises()
             self.catalogue.replace_all(enterprises)
@@ -61,7 +60,7 @@ class TenderMatcher:
             self._changed_while_loading = None
         if again:
             await self.apply_changes(again)
-        took = (datetime.now(UTC) - started).total_seconds()
+        took = time.monotonic() - started
         log.info("catalogue_loaded", enterprises=len(self.catalogue), seconds=round(took, 3))
 
     async def apply_changes(self, enterprise_ids: list[str]) -> None:
@@ -75,7 +74,7 @@ class TenderMatcher:
     async def handle(self, event: TenderEvent) -> None:
         tender = event.tender
         structlog.contextvars.bind_contextvars(tender_uid=tender.uid, revision=tender.revision)
-        await self._catch_up()
+        await self._changes.catch_up()
         earlier = await self._store.earlier_matches(tender.uid, tender.revision)
         if event.kind == TenderEventKind.CANCELLED:
             enterprises = self.catalogue.known(earlier)
@@ -84,7 +83,7 @@ class TenderMatcher:
         matches = plan_matches(event, enterprises, earlier, self._clock())
         # Stored before published: a crash in between republishes the same event ids.
         await self._store.record(matches)
-        await self._publish(matches)
+        await self._publisher.publish(matches)
         log.info(
             "tender_matched",
             kind=event.kind.value,

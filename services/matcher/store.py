@@ -16,8 +16,9 @@ from datetime import UTC, datetime
 import structlog
 from pymongo.asynchronous.database import AsyncDatabase
 
+from matcher.history import earlier_of, entries_of
 from shared.enterprises import Enterprise
-from shared.events import MatchEvent, MatchKind
+from shared.events import MatchEvent
 from shared.mongo import Document, insert_new, retrying
 
 log = structlog.get_logger()
@@ -54,20 +55,9 @@ def _match_document(match: MatchEvent, now: datetime) -> Document:
     }
 
 
-def earlier_of(entries: Sequence[Document], revision: int) -> dict[str, str]:
-    """Enterprise id → profile id of the matches of revisions before `revision`, cancellations
-    left out; for an enterprise matched at several, the latest revision's profile."""
-    earlier: dict[str, tuple[int, str]] = {}
-    for entry in entries:
-        if entry["revision"] >= revision or entry["kind"] == MatchKind.CANCELLED.value:
-            continue
-        seen = earlier.get(entry["enterprise_id"])
-        if seen is None or entry["revision"] > seen[0]:
-            earlier[entry["enterprise_id"]] = (entry["revision"], entry["profile_id"])
-    return {enterprise_id: profile for enterprise_id, (_, profile) in earlier.items()}
+class MongoMatcherStore:
+    """The MongoDB adapter of matcher.ports.MatcherStore."""
 
-
-class MatcherStore:
     def __init__(self, db: AsyncDatabase[Document]) -> None:
         self._enterprises = db["enterprises"]
         self._matches = db["matches"]
@@ -101,15 +91,7 @@ class MatcherStore:
             return
         now = datetime.now(UTC)
         await insert_new(self._matches, [_match_document(match, now) for match in matches])
-        entries = [
-            {
-                "enterprise_id": m.enterprise_id,
-                "profile_id": m.profile_id,
-                "revision": m.tender.revision,
-                "kind": m.kind.value,
-            }
-            for m in matches
-        ]
+        entries = entries_of(matches)
         tender_uid = matches[0].tender.uid
         await retrying(
             lambda: self._tender_matches.update_one(

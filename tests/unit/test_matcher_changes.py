@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from matcher.catalogue import EnterpriseCatalogue
-from matcher.store import earlier_of
+from matcher.history import earlier_of
 from shared.events import MatchKind
 from tests.factories import enterprise_data, make_enterprise, make_tender
 

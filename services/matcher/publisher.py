@@ -1,0 +1,19 @@
+"""Kafka adapter: match events to `vigie.matches.v1`, keyed by match key."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from faststream.kafka import KafkaBroker
+
+from shared.events import MatchEvent
+from shared.kafka.broker import publish_events
+
+
+class KafkaMatchPublisher:
+    def __init__(self, broker: KafkaBroker, topic: str) -> None:
+        self._broker = broker
+        self._topic = topic
+
+    async def publish(self, matches: Sequence[MatchEvent]) -> None:
+        await publish_events(self._broker, self._topic, [(match.key, match) for match in matches])
