@@ -7,7 +7,6 @@ TTL/partial/text indexes, `$lookup`/`$facet`, or dotted keys.
 from __future__ import annotations
 
 import asyncio
-import random
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -23,9 +22,13 @@ from pymongo.errors import (
 )
 from pymongo.uri_parser import parse_uri
 
+from shared.backoff import Backoff
+
 T = TypeVar("T")
 WRITE_CONFLICT = 112
 DUPLICATE_KEY = 11000
+# Transient failures clear within milliseconds: 20 ms, doubling, never above a second.
+_TRANSIENT_BACKOFF = Backoff(base_seconds=0.02, cap_seconds=1.0)
 Document = dict[str, Any]
 DEFAULT_DATABASE = "vigie"
 
@@ -59,7 +62,7 @@ async def retrying(call: Callable[[], Awaitable[T]], attempts: int = 8) -> T:
         except PyMongoError as error:
             if attempt == attempts or not is_transient(error):
                 raise
-            await asyncio.sleep(random.uniform(0, min(1.0, 0.01 * 2**attempt)))  # noqa: S311
+            await asyncio.sleep(_TRANSIENT_BACKOFF.delay(attempt))
     raise AssertionError("unreachable")
 
 

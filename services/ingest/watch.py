@@ -7,9 +7,7 @@ a failing source is retried with capped exponential backoff and jitter.
 from __future__ import annotations
 
 import json
-import random
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,19 +16,14 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from ingest.formats import Parsed, Rejected, Skipped, parse_document
 from ingest.importer import ImportSummary, NoticeImporter, notice_files
+from shared.backoff import Backoff
 from shared.mongo import Document
 
 MAX_PAGES = 50
 
 
-@dataclass(frozen=True)
-class Backoff:
-    base_seconds: float = 5.0
-    cap_seconds: float = 300.0
-
-    def delay(self, failures: int) -> float:
-        ceiling = min(self.cap_seconds, self.base_seconds * 2 ** max(0, failures - 1))
-        return random.uniform(ceiling / 2, ceiling)  # noqa: S311 - jitter, not cryptography
+# A failing source is left alone at least half the ceiling: 5 s, then up to 5 minutes.
+FEED_BACKOFF = Backoff(base_seconds=5.0, cap_seconds=300.0, least_share=0.5)
 
 
 class Watermarks:

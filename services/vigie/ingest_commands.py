@@ -15,7 +15,7 @@ from rich.table import Table
 from ingest.bootstrap import bootstrap_runtime
 from ingest.importer import ImportSummary, NoticeImporter, notice_files
 from ingest.settings import IngestSettings
-from ingest.watch import Backoff, FeedSource, FolderSource, Watermarks, poll_feed, poll_folder
+from ingest.watch import FEED_BACKOFF, FeedSource, FolderSource, Watermarks, poll_feed, poll_folder
 from shared.mongo import database
 
 app = typer.Typer(help="Bring notices into Vigie from files and feeds.", no_args_is_help=True)
@@ -71,7 +71,7 @@ async def _watch(target: str, interval: float, once: bool) -> ImportSummary:
     summary = ImportSummary()
     marks = Watermarks(database(runtime.client, runtime.settings.mongodb_url))
     importer = NoticeImporter(runtime.intake, publisher_id=f"watch:{target}")
-    backoff, failures = Backoff(), 0
+    failures = 0
     try:
         async with httpx.AsyncClient(follow_redirects=True) as http:
             while True:
@@ -82,7 +82,7 @@ async def _watch(target: str, interval: float, once: bool) -> ImportSummary:
                     wait = interval
                 except (httpx.HTTPError, OSError, ValueError) as exc:
                     failures += 1
-                    wait = backoff.delay(failures)
+                    wait = FEED_BACKOFF.delay(failures)
                     console.print(f"[red]{target} failed ({exc!r}); retry in {wait:.0f}s")
                 if once:
                     return summary

@@ -8,7 +8,6 @@ the retries, goes to `<topic>.dlq` with headers saying why and the consumer move
 from __future__ import annotations
 
 import asyncio
-import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -21,6 +20,7 @@ from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from faststream.message import StreamMessage
 
+from shared.backoff import Backoff
 from shared.kafka.topics import dlq_topic
 
 T = TypeVar("T")
@@ -33,15 +33,15 @@ class PermanentError(Exception):
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """Capped exponential backoff with full jitter."""
+    """`attempts` in all, waiting a capped exponential backoff with full jitter between them."""
 
     attempts: int = 5
     base_seconds: float = 0.2
     cap_seconds: float = 10.0
 
     def delay(self, attempt: int) -> float:
-        ceiling = min(self.cap_seconds, self.base_seconds * 2 ** (attempt - 1))
-        return random.uniform(0, ceiling)  # noqa: S311 - jitter, not cryptography
+        """The wait after the `attempt`-th failure (see shared.backoff)."""
+        return Backoff(self.base_seconds, self.cap_seconds).delay(attempt)
 
 
 async def send_to_dlq(
