@@ -23,7 +23,7 @@ from notifier.settler import Settler
 from notifier.signing import LinkSigner
 from notifier.sms_provider import SmsProvider, TwilioSms
 from notifier.store import DeliveryStore
-from notifier.throttle import TokenBucket
+from notifier.throttle import Throttle
 from notifier.web import create_app
 from shared.clock import Clock, utc_now
 from shared.events import DELIVERIES_TOPIC, MATCHES_TOPIC, Channel, DeliveryEvent, MatchEvent
@@ -86,7 +86,7 @@ def _mailer(settings: NotifierSettings) -> SmtpMailer:
         starttls=settings.smtp_starttls,
         timeout=settings.smtp_timeout_seconds,
         connections=settings.smtp_connections,
-        throttle=TokenBucket(settings.smtp_rate_per_second, settings.smtp_rate_burst),
+        throttle=Throttle(settings.smtp_rate_per_second, settings.smtp_rate_burst),
     )
 
 
@@ -100,7 +100,7 @@ def _sms(settings: NotifierSettings) -> SmsProvider | None:
         token,
         settings.sms_from,
         timeout=settings.sms_timeout_seconds,
-        throttle=TokenBucket(settings.sms_rate_per_second, settings.sms_rate_burst),
+        throttle=Throttle(settings.sms_rate_per_second, settings.sms_rate_burst),
     )
 
 

@@ -18,7 +18,7 @@ from typing import Any
 import aiosmtplib
 
 from notifier.render import RenderedEmail, Sender
-from notifier.throttle import TokenBucket
+from notifier.throttle import Throttle
 
 
 class PermanentDeliveryError(Exception):
@@ -76,7 +76,7 @@ class SmtpMailer:
         starttls: bool = False,
         timeout: float = 10.0,
         connections: int = 4,
-        throttle: TokenBucket | None = None,
+        throttle: Throttle | None = None,
     ) -> None:
         self._sender = sender
         self._throttle = throttle

@@ -13,7 +13,7 @@ from typing import Protocol
 import httpx
 
 from notifier.mailer import PermanentDeliveryError, TransientDeliveryError
-from notifier.throttle import TokenBucket
+from notifier.throttle import Throttle
 
 
 class SmsProvider(Protocol):
@@ -33,7 +33,7 @@ class TwilioSms:
         sender: str,
         *,
         timeout: float = 10.0,
-        throttle: TokenBucket | None = None,
+        throttle: Throttle | None = None,
     ) -> None:
         self._path = f"/2010-04-01/Accounts/{account_sid}/Messages.json"
         self._sender = sender

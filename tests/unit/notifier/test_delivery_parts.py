@@ -11,7 +11,7 @@ import pytest
 from notifier.dispatcher import Dispatcher
 from notifier.mailer import PermanentDeliveryError, TransientDeliveryError, classify
 from notifier.policy import may_send
-from notifier.throttle import TokenBucket
+from notifier.throttle import Throttle
 from shared.events import Channel
 from tests.factories import make_enterprise
 from tests.unit.notifier.builders import utc
@@ -40,7 +40,7 @@ def test_smtp_failures_are_classified(error: Exception, kind: type[Exception]) -
     assert isinstance(classify(error), kind)
 
 
-async def test_token_bucket_spaces_sends_after_the_burst() -> None:
+async def test_throttle_spaces_sends_after_the_burst() -> None:
     now = [0.0]
     slept: list[float] = []
 
@@ -48,7 +48,7 @@ async def test_token_bucket_spaces_sends_after_the_burst() -> None:
         slept.append(seconds)
         now[0] += seconds
 
-    bucket = TokenBucket(rate=10, burst=2, clock=lambda: now[0], sleep=sleep)
+    bucket = Throttle(rate=10, burst=2, clock=lambda: now[0], sleep=sleep)
     for _ in range(5):
         await bucket.acquire()
     assert slept == pytest.approx([0.1, 0.1, 0.1])
