@@ -10,6 +10,7 @@ import time
 from collections.abc import Iterable
 
 from matcher.index import ProfileIndex
+from matcher.rules import Candidate
 from shared.enterprises import Enterprise
 from shared.events import Tender
 
@@ -46,10 +47,17 @@ class EnterpriseCatalogue:
             count += 1
         return count
 
-    def candidates(self, tender: Tender) -> list[Enterprise]:
-        """The enterprises with at least one profile that fits the tender (eligibility aside)."""
-        owners = {enterprise_id for enterprise_id, _ in self._index.candidates(tender)}
-        return [self._enterprises[owner] for owner in owners if owner in self._enterprises]
+    def candidates(self, tender: Tender) -> list[Candidate]:
+        """The enterprises with at least one profile that fits the tender (eligibility aside),
+        each with the ids of its fitting profiles: the index's answer, passed on whole."""
+        fitting: dict[str, set[str]] = {}
+        for enterprise_id, profile_id in self._index.candidates(tender):
+            fitting.setdefault(enterprise_id, set()).add(profile_id)
+        return [
+            Candidate(self._enterprises[owner], frozenset(profiles))
+            for owner, profiles in fitting.items()
+            if owner in self._enterprises
+        ]
 
     def known(self, enterprise_ids: Iterable[str]) -> list[Enterprise]:
         return [self._enterprises[i] for i in enterprise_ids if i in self._enterprises]

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 from matcher.reasons import changes_reason
-from matcher.rules import evaluate_enterprise
+from matcher.rules import Candidate, evaluate_candidate
 from shared.enterprises import Enterprise
 from shared.events import (
     MatchEvent,
@@ -34,15 +34,25 @@ def _event_id(match_id: str, kind: MatchKind) -> uuid.UUID:
 def plan_matches(
     event: TenderEvent, enterprises: Iterable[Enterprise], earlier: Mapping[str, str], now: datetime
 ) -> list[MatchEvent]:
-    """`earlier` maps the enterprises matched on an earlier revision to their profile id."""
+    """`plan_for` with every profile of each enterprise tried: for callers without an index."""
+    return plan_for(event, map(Candidate.every_profile, enterprises), earlier, now)
+
+
+def plan_for(
+    event: TenderEvent, candidates: Iterable[Candidate], earlier: Mapping[str, str], now: datetime
+) -> list[MatchEvent]:
+    """The match events of a tender event. `earlier` maps the enterprises matched on an
+    earlier revision to their profile id; a cancellation reaches those among the candidates
+    and evaluates no profile, else each candidate's fitting profiles are evaluated."""
     if event.kind == TenderEventKind.CANCELLED:
-        return _cancellations(event, enterprises, earlier)
+        return _cancellations(event, (c.enterprise for c in candidates), earlier)
     tender = event.tender
     planned: list[MatchEvent] = []
-    for enterprise in enterprises:
-        verdict = evaluate_enterprise(enterprise, tender, now)
+    for candidate in candidates:
+        verdict = evaluate_candidate(candidate, tender, now)
         if verdict is None:
             continue
+        enterprise = candidate.enterprise
         kind = MatchKind.AMENDED if enterprise.id in earlier else MatchKind.NEW
         reasons = list(verdict.reasons)
         if kind == MatchKind.AMENDED and event.changed_fields:

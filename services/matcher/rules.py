@@ -30,6 +30,20 @@ class Verdict:
     reasons: list[MatchReason]
 
 
+@dataclass(frozen=True)
+class Candidate:
+    """An enterprise and the ids of those of its profiles that fit a tender, as the profile
+    index found them: only these are evaluated again, for their reasons and score."""
+
+    enterprise: Enterprise
+    profile_ids: frozenset[str]
+
+    @classmethod
+    def every_profile(cls, enterprise: Enterprise) -> Candidate:
+        """For a caller that holds no index: every profile is tried."""
+        return cls(enterprise, frozenset(profile.id for profile in enterprise.profiles))
+
+
 def normalise_code(scheme: CodeScheme | str, code: str) -> str:
     """Digits only; a CPV check digit (`90910000-9`) is dropped."""
     if scheme == CodeScheme.CPV:
@@ -228,12 +242,22 @@ def _reserved_reasons(tender: Tender, language: str) -> list[MatchReason]:
 
 def evaluate_enterprise(enterprise: Enterprise, tender: Tender, now: datetime) -> Verdict | None:
     """The best-scoring profile of an eligible enterprise that fits the tender, if any."""
+    return evaluate_candidate(Candidate.every_profile(enterprise), tender, now)
+
+
+def evaluate_candidate(candidate: Candidate, tender: Tender, now: datetime) -> Verdict | None:
+    """The best-scoring of the candidate's fitting profiles, if the enterprise is eligible.
+
+    Profiles are tried in the enterprise's order, so a tie goes to the first, as it would
+    among all of them; a profile the candidate does not name is not evaluated."""
+    enterprise = candidate.enterprise
     if not is_eligible(enterprise, tender, now):
         return None
     verdicts = [
         v
         for p in enterprise.profiles
-        if (v := evaluate_profile(p, tender, enterprise.language)) is not None
+        if p.id in candidate.profile_ids
+        and (v := evaluate_profile(p, tender, enterprise.language)) is not None
     ]
     if not verdicts:
         return None

@@ -13,8 +13,9 @@ from datetime import UTC, datetime
 import structlog
 
 from matcher.catalogue import EnterpriseCatalogue
-from matcher.decisions import plan_matches
+from matcher.decisions import plan_for
 from matcher.ports import EnterpriseChanges, MatcherStore, MatchPublisher
+from matcher.rules import Candidate
 from shared.events import TenderEvent, TenderEventKind
 
 log = structlog.get_logger()
@@ -77,16 +78,17 @@ class TenderMatcher:
         await self._changes.catch_up()
         earlier = await self._store.earlier_matches(tender.uid, tender.revision)
         if event.kind == TenderEventKind.CANCELLED:
-            enterprises = self.catalogue.known(earlier)
+            # A cancellation reaches the earlier matches and evaluates no profile.
+            candidates = [Candidate(e, frozenset()) for e in self.catalogue.known(earlier)]
         else:
-            enterprises = self.catalogue.candidates(tender)
-        matches = plan_matches(event, enterprises, earlier, self._clock())
+            candidates = self.catalogue.candidates(tender)
+        matches = plan_for(event, candidates, earlier, self._clock())
         # Stored before published: a crash in between republishes the same event ids.
         await self._store.record(matches)
         await self._publisher.publish(matches)
         log.info(
             "tender_matched",
             kind=event.kind.value,
-            candidates=len(enterprises),
+            candidates=len(candidates),
             matches=len(matches),
         )

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from matcher.decisions import plan_matches
+from matcher.decisions import plan_for, plan_matches
+from matcher.rules import Candidate
 from shared.events import MatchKind, TenderEvent, TenderEventKind
 from tests.factories import NOW, make_enterprise, make_tender
 
@@ -54,3 +55,28 @@ def test_cancellation_reaches_only_those_matched_before() -> None:
     planned = plan_matches(event, [before, never], {before.id: "p1"}, NOW)
     assert [(m.enterprise_id, m.kind) for m in planned] == [(before.id, MatchKind.CANCELLED)]
     assert planned[0].reasons[0].text == "The buyer cancelled this call for tenders"
+
+
+def test_the_index_pairs_decide_which_profile_a_match_names() -> None:
+    enterprise = make_enterprise(
+        profiles=[
+            {"id": "broad", "codes": [{"scheme": "UNSPSC", "prefix": "76"}]},
+            {"id": "narrow", "codes": [{"scheme": "UNSPSC", "prefix": "761115"}]},
+        ]
+    )
+    event = TenderEvent(kind=TenderEventKind.PUBLISHED, tender=make_tender())
+    [by_all] = plan_matches(event, [enterprise], {}, NOW)
+    [by_pair] = plan_for(event, [Candidate(enterprise, frozenset({"broad"}))], {}, NOW)
+    assert (by_all.profile_id, by_pair.profile_id) == ("narrow", "broad")
+    assert by_pair.score < by_all.score
+
+
+def test_a_cancellation_evaluates_no_profile() -> None:
+    before = make_enterprise(  # no profile fits the tender any more
+        profiles=[{"id": "far", "codes": [{"scheme": "UNSPSC", "prefix": "9"}]}]
+    )
+    event = TenderEvent(kind=TenderEventKind.CANCELLED, tender=make_tender(revision=2))
+    planned = plan_for(event, [Candidate(before, frozenset())], {before.id: "p1"}, NOW)
+    assert [(m.enterprise_id, m.kind, m.profile_id) for m in planned] == [
+        (before.id, MatchKind.CANCELLED, "p1")
+    ]

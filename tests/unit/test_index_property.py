@@ -16,12 +16,22 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from matcher.catalogue import EnterpriseCatalogue
+from matcher.decisions import plan_for, plan_matches
 from matcher.index import ProfileIndex
 from matcher.rules import evaluate_profile
 from shared.enterprises import Enterprise
-from shared.events import Category, CodeScheme, ReservedFor, Tender
+from shared.events import (
+    Category,
+    CodeScheme,
+    MatchEvent,
+    ReservedFor,
+    Tender,
+    TenderEvent,
+    TenderEventKind,
+)
 from shared.territories import REFERENCE
-from tests.factories import enterprise_data, make_tender
+from tests.factories import NOW, enterprise_data, make_tender
 
 SCHEMES = [scheme.value for scheme in CodeScheme]
 # Every level of the reference, but only a few of France's 35,000 communes: Rennes, a commune of
@@ -248,3 +258,29 @@ def test_words_and_filters_decide_as_the_rules_do(
     index = ProfileIndex.build([enterprise])
     for tender in ts:
         assert index.candidates(tender) == by_rules({"e": enterprise}, tender)
+
+
+@PROPERTY
+@given(
+    st.lists(enterprises(), max_size=6),
+    st.lists(tenders(), min_size=1, max_size=3),
+    st.sampled_from([TenderEventKind.PUBLISHED, TenderEventKind.AMENDED]),
+)
+def test_matches_from_the_index_pairs_are_those_of_every_profile_tried(
+    ents: list[Enterprise], ts: list[Tender], kind: TenderEventKind
+) -> None:
+    latest = {enterprise.id: enterprise for enterprise in ents}
+    catalogue = EnterpriseCatalogue()
+    catalogue.replace_all(latest.values())
+    earlier = {enterprise_id: "p0" for enterprise_id in list(latest)[::2]}
+    for tender in ts:
+        event = TenderEvent(kind=kind, tender=tender, changed_fields=["title"])
+        by_pairs = plan_for(event, catalogue.candidates(tender), earlier, NOW)
+        by_all = plan_matches(event, latest.values(), earlier, NOW)
+        assert decided(by_pairs) == decided(by_all)
+
+
+def decided(matches: list[MatchEvent]) -> list[dict[str, Any]]:
+    """The matches as decided, in one order; the time each event object was made aside."""
+    dumped = [match.model_dump(exclude={"occurred_at"}) for match in matches]
+    return sorted(dumped, key=lambda match: str(match["match_id"]))

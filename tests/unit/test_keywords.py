@@ -91,7 +91,9 @@ def test_keyword_only_enterprises_are_candidates_only_when_their_words_fit() -> 
         title="Déneigement des trottoirs",
         classifications=[{"scheme": "UNSPSC", "code": "99999999"}],
     )
-    assert [e.id for e in catalogue.candidates(snow)] == [by_words.id]
+    assert [(c.enterprise.id, c.profile_ids) for c in catalogue.candidates(snow)] == [
+        (by_words.id, frozenset({"k"}))
+    ]
     changed = make_enterprise(
         **{
             **by_words.model_dump(),

@@ -21,7 +21,7 @@ def test_an_announced_enterprise_is_applied_as_it_is_now() -> None:
     )
 
     assert changed == 3  # `kept` was announced but is what the catalogue holds
-    assert {e.id for e in catalogue.candidates(make_tender())} == {kept.id, newcomer.id}
+    assert {c.enterprise.id for c in catalogue.candidates(make_tender())} == {kept.id, newcomer.id}
     assert catalogue.apply([deleted.id], {}) == 0  # already gone
 
 

@@ -4,7 +4,13 @@ from datetime import timedelta
 
 import pytest
 
-from matcher.rules import evaluate_enterprise, evaluate_profile, normalise_code
+from matcher.rules import (
+    Candidate,
+    evaluate_candidate,
+    evaluate_enterprise,
+    evaluate_profile,
+    normalise_code,
+)
 from shared.enterprises import AlertProfile
 from tests.factories import NOW, make_enterprise, make_tender
 
@@ -157,3 +163,25 @@ def test_reserved_tenders_go_to_the_right_kind(reserved: str, kind: str, fits: b
     assert (verdict is not None) is fits
     if verdict is not None:
         assert verdict.reasons[-1].code.startswith("reserved")
+
+
+def test_a_candidate_is_judged_on_the_profiles_the_index_found_fitting_only() -> None:
+    enterprise = make_enterprise(
+        profiles=[
+            {"id": "broad", "codes": [{"scheme": "UNSPSC", "prefix": "76"}]},
+            {"id": "narrow", "codes": [{"scheme": "UNSPSC", "prefix": "761115"}]},
+        ]
+    )
+    every = evaluate_candidate(Candidate.every_profile(enterprise), make_tender(), NOW)
+    named = evaluate_candidate(Candidate(enterprise, frozenset({"broad"})), make_tender(), NOW)
+    none = evaluate_candidate(Candidate(enterprise, frozenset()), make_tender(), NOW)
+    assert every is not None
+    assert every.profile_id == "narrow"
+    assert named is not None
+    assert named.profile_id == "broad"
+    assert none is None
+
+
+def test_a_candidate_that_cannot_bid_gets_nothing_whatever_fits() -> None:
+    paused = make_enterprise(status="paused")
+    assert evaluate_candidate(Candidate.every_profile(paused), make_tender(), NOW) is None
