@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 
 import structlog
 from faststream.kafka import KafkaBroker
 
+from shared.kafka.dead_letter_headers import dead_letter_headers
 from shared.kafka.topics import dlq_topic
 from shared.mongo import Document
 
@@ -32,15 +32,14 @@ def _payload(delivery: Document) -> bytes:
 def kafka_dead_letter(broker: KafkaBroker, topic: str) -> DeadLetter:
     async def dead_letter(delivery: Document, error: str) -> None:
         source = delivery.get("source", {})
-        headers = {
-            "x-vigie-source-topic": source.get("topic", topic),
-            "x-vigie-source-partition": source.get("partition", ""),
-            "x-vigie-source-offset": source.get("offset", ""),
-            "x-vigie-attempts": str(delivery.get("attempts", 0)),
-            "x-vigie-error": error[:2000],
-            "x-vigie-failed-at": datetime.now(UTC).isoformat(),
-            "x-vigie-delivery-key": str(delivery["_id"]),
-        }
+        headers = dead_letter_headers(
+            topic=source.get("topic", topic),
+            partition=source.get("partition", ""),
+            offset=source.get("offset", ""),
+            attempts=delivery.get("attempts", 0),
+            error=error,
+            delivery_key=str(delivery["_id"]),
+        )
         await broker.publish(
             _payload(delivery),
             topic=dlq_topic(source.get("topic", topic)),

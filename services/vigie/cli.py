@@ -200,14 +200,10 @@ def dlq_list(topic: DlqName) -> None:
     letters = asyncio.run(list_dead_letters(settings.kafka_bootstrap, topic))
     table = Table("partition:offset", "source", "attempts", "error")
     for letter in letters:
-        source = (
-            f"{letter.source_topic}:{letter.headers.get('x-vigie-source-partition')}:"
-            f"{letter.headers.get('x-vigie-source-offset')}"
-        )
         table.add_row(
             f"{letter.partition}:{letter.offset}",
-            source,
-            letter.headers.get("x-vigie-attempts", "?"),
+            letter.source,
+            letter.attempts,
             letter.error[:120],
         )
     console.print(table)

@@ -14,6 +14,14 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
+from shared.kafka.dead_letter_headers import (
+    ATTEMPTS,
+    ERROR,
+    REPLAYED_FROM,
+    SOURCE_OFFSET,
+    SOURCE_PARTITION,
+    SOURCE_TOPIC,
+)
 from shared.kafka.topics import DLQ_SUFFIX
 
 
@@ -27,11 +35,21 @@ class DeadLetter:
 
     @property
     def source_topic(self) -> str | None:
-        return self.headers.get("x-vigie-source-topic")
+        return self.headers.get(SOURCE_TOPIC)
+
+    @property
+    def source(self) -> str:
+        """Where it was read from: `topic:partition:offset` as the dead-letter path recorded."""
+        partition, offset = self.headers.get(SOURCE_PARTITION), self.headers.get(SOURCE_OFFSET)
+        return f"{self.source_topic}:{partition}:{offset}"
+
+    @property
+    def attempts(self) -> str:
+        return self.headers.get(ATTEMPTS, "?")
 
     @property
     def error(self) -> str:
-        return self.headers.get("x-vigie-error", "")
+        return self.headers.get(ERROR, "")
 
 
 def _letter(record: Any) -> DeadLetter:
@@ -115,9 +133,9 @@ async def replay_dead_letters(
     default_source = dlq.removesuffix(DLQ_SUFFIX)
 
     async def republish(tp: TopicPartition, letter: DeadLetter) -> None:
-        headers = [("x-vigie-replayed-from", f"{dlq}:{letter.partition}:{letter.offset}".encode())]
+        replayed = [(REPLAYED_FROM, f"{dlq}:{letter.partition}:{letter.offset}".encode())]
         await producer.send_and_wait(
-            letter.source_topic or default_source, letter.value, key=letter.key, headers=headers
+            letter.source_topic or default_source, letter.value, key=letter.key, headers=replayed
         )
         await consumer.commit({tp: letter.offset + 1})
         progress(letter)

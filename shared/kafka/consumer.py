@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import structlog
@@ -21,6 +20,7 @@ from faststream.kafka.annotations import KafkaMessage
 from faststream.message import StreamMessage
 
 from shared.backoff import Backoff
+from shared.kafka.dead_letter_headers import dead_letter_headers
 from shared.kafka.topics import dlq_topic
 
 T = TypeVar("T")
@@ -47,14 +47,13 @@ class RetryPolicy:
 async def send_to_dlq(
     broker: KafkaBroker, record: ConsumerRecord[Any, Any], error: str, attempts: int
 ) -> None:
-    headers = {
-        "x-vigie-source-topic": record.topic,
-        "x-vigie-source-partition": str(record.partition),
-        "x-vigie-source-offset": str(record.offset),
-        "x-vigie-attempts": str(attempts),
-        "x-vigie-error": error[:2000],
-        "x-vigie-failed-at": datetime.now(UTC).isoformat(),
-    }
+    headers = dead_letter_headers(
+        topic=record.topic,
+        partition=str(record.partition),
+        offset=str(record.offset),
+        attempts=attempts,
+        error=error,
+    )
     await broker.publish(
         record.value or b"", topic=dlq_topic(record.topic), key=record.key, headers=headers
     )
