@@ -86,6 +86,18 @@ def bootstrap(
         settings.kafka_bootstrap, settings.topic(ENTERPRISES_TOPIC), apply_changes
     )
     matcher = TenderMatcher(store, publisher, changes, clock)
+    subscribe_tenders(broker, settings, matcher, retry)
+    return MatcherService(settings, broker, client, store, matcher, changes)
+
+
+def subscribe_tenders(
+    broker: KafkaBroker,
+    settings: MatcherSettings,
+    matcher: TenderMatcher,
+    retry: RetryPolicy | None = None,
+) -> None:
+    """The matcher's consumer path: each tender event parsed and matched, retried on failure,
+    dead-lettered when it cannot be parsed or still fails (shared.kafka.consumer)."""
     subscribe_guarded(
         broker,
         settings.topic(TENDERS_TOPIC),
@@ -94,4 +106,3 @@ def bootstrap(
         matcher.handle,
         retry,
     )
-    return MatcherService(settings, broker, client, store, matcher, changes)
