@@ -14,8 +14,7 @@ from notifier.links import Links
 from notifier.sms_text import fit
 from notifier.templating import TEMPLATES
 from shared.events import MatchEvent, MatchKind, Money
-
-LANGUAGES = ("fr", "en")
+from shared.languages import written_language
 
 _SUBJECT = {
     "fr": {
@@ -63,10 +62,6 @@ class RenderedEmail:
     links: Links | None
 
 
-def language_of(language: str) -> str:
-    return language if language in LANGUAGES else "en"
-
-
 def format_deadline(match: MatchEvent, timezone: str, language: str) -> str:
     local = match.tender.submission_deadline.astimezone(ZoneInfo(timezone))
     if language == "fr":
@@ -104,7 +99,7 @@ def render_alert(
     reminder: bool = False,
 ) -> RenderedEmail:
     """`links` is None only for previews: the notifier always sends its signed links."""
-    language = language_of(match.language)
+    language = written_language(match.language)
     context = alert_context(match, timezone, language)
     if reminder:
         context["kind"] = "reminder"
@@ -118,7 +113,7 @@ def render_digest(
     matches: list[MatchEvent], language: str, timezone: str, sender: Sender, links: Links
 ) -> RenderedEmail:
     """One email listing every match since the last digest, soonest deadline first."""
-    language = language_of(language)
+    language = written_language(language)
     ordered = sorted(matches, key=lambda m: m.tender.submission_deadline)
     items = [alert_context(match, timezone, language) for match in ordered]
     subject = _SUBJECT[language]["digest"].format(count=len(items))
@@ -142,7 +137,7 @@ def render_email(
 
 def render_sms(match: MatchEvent, timezone: str, link: str, *, reminder: bool = False) -> str:
     """Title, deadline and a link, in at most two segments: the title gives way if need be."""
-    language = language_of(match.language)
+    language = written_language(match.language)
     template = TEMPLATES.get_template(f"sms.{language}.txt.j2")
     deadline = format_deadline(match, timezone, language)
     kind = "reminder" if reminder else MatchKind(match.kind).value
@@ -154,5 +149,5 @@ def render_sms(match: MatchEvent, timezone: str, link: str, *, reminder: bool = 
 
 
 def render_sms_digest(count: int, language: str, link: str) -> str:
-    template = TEMPLATES.get_template(f"sms_digest.{language_of(language)}.txt.j2")
+    template = TEMPLATES.get_template(f"sms_digest.{written_language(language)}.txt.j2")
     return template.render(count=count, link=link).strip()

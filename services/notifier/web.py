@@ -22,13 +22,13 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from notifier.preference_form import CHANNELS, FormError, consent_changes, read_form
-from notifier.render import LANGUAGES
 from notifier.signing import InvalidToken, LinkSigner
 from notifier.templating import TEMPLATES
 from notifier.web_text import TEXT
 from shared.clock import Clock, utc_now
 from shared.enterprises import AlertProfile, Cadence, Enterprise, Preferences
 from shared.events import Channel
+from shared.languages import written_language
 
 log = structlog.get_logger()
 
@@ -63,9 +63,7 @@ class PreferenceRepository(Protocol):
 
 
 def _language(requested: str | None, enterprise: Enterprise | None) -> str:
-    if requested in LANGUAGES:
-        return str(requested)
-    return enterprise.language if enterprise else "fr"
+    return written_language(requested, enterprise.language if enterprise else None)
 
 
 def _page(template: str, lang: str, status: int = 200, **context: Any) -> HTMLResponse:

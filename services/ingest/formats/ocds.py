@@ -71,6 +71,7 @@ from shared.events import (
     ReservedFor,
     TenderEventKind,
 )
+from shared.languages import written_language
 from shared.text import fold
 
 Json = dict[str, Any]
@@ -529,7 +530,7 @@ def _seao_conventions(draft: Draft, tender: Json, items: list[Json]) -> None:
     reference = clean_id(tender.get("id"))
     title = draft.title
     if title and reference and reference != draft.source_id and fold(reference) not in fold(title):
-        label = _REFERENCE_LABEL.get(draft.language or "fr", "réf.")
+        label = _REFERENCE_LABEL[written_language(draft.language)]
         draft.title = f"{title} ({label} {reference})"
 
 
