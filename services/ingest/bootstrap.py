@@ -10,11 +10,11 @@ from pymongo import AsyncMongoClient
 
 from ingest.api import create_app
 from ingest.intake import TenderIntake
-from ingest.publisher import KafkaTenderPublisher
 from ingest.publishers import PublisherDirectory
 from ingest.ratelimit import RateLimiter
 from ingest.registry import TenderRegistry
 from ingest.settings import IngestSettings
+from ingest.tender_producer import KafkaTenderPublisher
 from shared.kafka.broker import make_broker
 from shared.kafka.topics import all_topics, ensure_topics
 from shared.mongo import Document, database, make_client

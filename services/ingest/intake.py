@@ -8,7 +8,6 @@ from typing import Any, Protocol
 
 import structlog
 
-from ingest.publisher import TenderPublisher
 from ingest.registry import Stored
 from ingest.revisions import (
     CancelledTenderError,
@@ -19,6 +18,7 @@ from ingest.revisions import (
     decide_cancel,
     decide_push,
 )
+from ingest.tender_producer import TenderPublisher
 from shared.events import Tender, TenderEvent, TenderEventKind
 
 log = structlog.get_logger()
