@@ -22,7 +22,7 @@ lint: .venv/bin/pytest
 
 .venv/bin/pytest:
 	[ -x .venv/bin/python ] || $(PYTHON) -m venv .venv
-	.venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+	.venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[dev,stack]"
 
 down:
 	.venv/bin/vigie stack down

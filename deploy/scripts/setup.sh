@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Creates .venv and installs Vigie with its development tools. Safe to re-run.
+# Creates .venv and installs Vigie with its development tools and the local stack. Safe to re-run.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -22,4 +22,4 @@ if ! command -v chromium >/dev/null; then
 fi
 [ -x .venv/bin/python ] || "$python" -m venv .venv
 .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-.venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+.venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[dev,stack]"
