@@ -284,3 +284,40 @@ def decided(matches: list[MatchEvent]) -> list[dict[str, Any]]:
     """The matches as decided, in one order; the time each event object was made aside."""
     dumped = [match.model_dump(exclude={"occurred_at"}) for match in matches]
     return sorted(dumped, key=lambda match: str(match["match_id"]))
+
+
+# Several profiles of one enterprise fitting at once, with scores that differ: by code depth
+# (prefixes of the tender's code) and by territory distance.
+coded_profiles = st.fixed_dictionaries(
+    {
+        "codes": st.lists(
+            st.fixed_dictionaries(
+                {
+                    "scheme": st.just("UNSPSC"),
+                    "prefix": st.text(alphabet="12", min_size=1, max_size=8),
+                }
+            ),
+            min_size=1,
+            max_size=2,
+        ),
+        "territories": territory_sets,
+    }
+)
+
+
+@PROPERTY
+@given(
+    st.lists(coded_profiles, min_size=1, max_size=6),
+    st.lists(tenders(codes=[{"scheme": "UNSPSC", "code": "11111111"}]), min_size=1, max_size=3),
+)
+def test_the_best_of_several_fitting_profiles_is_the_one_every_profile_tried_picks(
+    drawn: list[dict[str, Any]], ts: list[Tender]
+) -> None:
+    profiles = [{**profile, "id": f"p{n}"} for n, profile in enumerate(drawn)]
+    enterprise = Enterprise.model_validate(enterprise_data(id="e", profiles=profiles))
+    catalogue = EnterpriseCatalogue()
+    catalogue.replace_all([enterprise])
+    for tender in ts:
+        event = TenderEvent(kind=TenderEventKind.PUBLISHED, tender=tender)
+        by_pairs = plan_for(event, catalogue.candidates(tender), {}, NOW)
+        assert decided(by_pairs) == decided(plan_matches(event, [enterprise], {}, NOW))
