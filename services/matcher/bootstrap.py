@@ -12,9 +12,10 @@ from pymongo.errors import PyMongoError
 
 from matcher.enterprise_feed import EnterpriseChangeFeed
 from matcher.publisher import KafkaMatchPublisher
-from matcher.service import Clock, TenderMatcher, utc_now
+from matcher.service import TenderMatcher
 from matcher.settings import MatcherSettings
 from matcher.store import MongoMatcherStore
+from shared.clock import Clock, utc_now
 from shared.events import ENTERPRISES_TOPIC, MATCHES_TOPIC, TENDERS_TOPIC, TenderEvent
 from shared.kafka.broker import make_broker
 from shared.kafka.consumer import RetryPolicy, subscribe_guarded

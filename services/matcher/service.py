@@ -7,8 +7,6 @@ Written against the protocols of matcher.ports, so it imports no I/O: the compos
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from datetime import UTC, datetime
 
 import structlog
 
@@ -16,15 +14,10 @@ from matcher.catalogue import EnterpriseCatalogue
 from matcher.decisions import plan_for
 from matcher.ports import EnterpriseChanges, MatcherStore, MatchPublisher
 from matcher.rules import Candidate
+from shared.clock import Clock, utc_now
 from shared.events import TenderEvent, TenderEventKind
 
 log = structlog.get_logger()
-
-Clock = Callable[[], datetime]
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class TenderMatcher:
