@@ -20,7 +20,7 @@ import pytest_asyncio
 from pymongo.asynchronous.database import AsyncDatabase
 
 from shared.mongo import Document, make_client
-from tests.stack_clients import MailSink, PrivateMongo, StackEndpoints, start_stack
+from tests.stack_clients import MailSink, PrivateMongo, StackEndpoints, delete_topics, start_stack
 
 TESTS = Path(__file__).resolve().parent
 MARK_BY_FOLDER = {TESTS / "integration": "integration", TESTS / "e2e": "e2e"}
@@ -50,9 +50,14 @@ def stack() -> StackEndpoints:
     return start_stack()
 
 
-@pytest.fixture
-def namespace() -> str:
-    return f"t{uuid.uuid4().hex[:10]}"
+@pytest_asyncio.fixture(loop_scope="session")
+async def namespace(stack: StackEndpoints) -> AsyncIterator[str]:
+    """A topic prefix and database name of this test's own; its topics are deleted after it, so
+    a long-lived stack does not pile up thousands of partitions run after run (each costs the
+    broker memory)."""
+    name = f"t{uuid.uuid4().hex[:10]}"
+    yield name
+    await delete_topics(stack.kafka_bootstrap, f"{name}.")
 
 
 @pytest_asyncio.fixture(loop_scope="session")

@@ -282,7 +282,8 @@ class Kafka(Component):
 
     def command(self) -> list[str]:
         base = self._java_base()
-        heap = ["-Xms256m", "-Xmx512m", "-XX:+UseG1GC", "-Djava.awt.headless=true"]
+        # 1 GiB: a dev stack that lives for days holds thousands of partitions (512 MiB ran out).
+        heap = ["-Xms256m", "-Xmx1g", "-XX:+UseG1GC", "-Djava.awt.headless=true"]
         return [base[0], *heap, *base[1:], "kafka.Kafka", str(self.properties)]
 
     def probe(self) -> None:
