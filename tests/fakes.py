@@ -7,9 +7,8 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from ingest.publishers import Publisher
-from ingest.registry import Stored
-from ingest.revisions import Current, Decision, TenderStatus, Write, content_hash
+from ingest.publisher_scope import Publisher
+from ingest.revisions import Current, Decision, Stored, TenderStatus, Write, content_hash
 from matcher.history import Entry, earlier_of, entries_of
 from shared.enterprises import Enterprise
 from shared.events import MatchEvent, TenderEvent, TenderEventKind

@@ -30,10 +30,9 @@ from ingest.intake import (
 )
 from ingest.limits import BodySizeLimit
 from ingest.ocds_input import OcdsDocument, is_ocds
-from ingest.publishers import Publisher
+from ingest.publisher_scope import Publisher
 from ingest.ratelimit import RateLimiter
-from ingest.registry import Stored
-from ingest.revisions import CancelledTenderError
+from ingest.revisions import CancelledTenderError, Stored
 from shared.clock import Clock, utc_now
 from shared.events import Classification, Tender, TenderEventKind, code_problem, text_problem
 from shared.territories import is_known

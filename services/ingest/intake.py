@@ -8,11 +8,11 @@ from typing import Any, Protocol
 
 import structlog
 
-from ingest.registry import Stored
 from ingest.revisions import (
     CancelledTenderError,
     Decision,
     Outcome,
+    Stored,
     Write,
     content_of,
     decide_cancel,

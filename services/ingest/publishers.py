@@ -3,25 +3,14 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
 from ingest.keys import hash_key, key_matches, lookup_of, new_api_key
+from ingest.publisher_scope import Publisher
 from shared.mongo import Document
-
-
-@dataclass(frozen=True)
-class Publisher:
-    id: str
-    name: str
-    buyers: frozenset[str]
-    sources: frozenset[str]
-
-    def may_publish_for(self, buyer_id: str | None) -> bool:
-        return buyer_id is not None and buyer_id in self.buyers
 
 
 def slug(name: str) -> str:

@@ -8,7 +8,6 @@ by the next attempt. The tender is stored once: its content and hash derive from
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,6 +18,7 @@ from pymongo.errors import DuplicateKeyError
 from ingest.revisions import (
     Current,
     Decision,
+    Stored,
     TenderStatus,
     Write,
     content_hash,
@@ -26,15 +26,6 @@ from ingest.revisions import (
 )
 from shared.events import Tender, TenderEvent, TenderEventKind
 from shared.mongo import Document, insert_new, retrying
-
-
-@dataclass(frozen=True)
-class Stored:
-    current: Current
-    tender: Tender
-    pending_event: TenderEvent | None
-    updated_at: datetime
-    history: list[dict[str, Any]]
 
 
 def _fields(write: Write, now: datetime) -> Document:

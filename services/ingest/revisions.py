@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -38,6 +39,18 @@ class Current:
     # The highest revision number the source itself gave (OCDS release order, a publisher's
     # counter): a notice older than that is stale and changes nothing.
     source_revision: int = 0
+
+
+@dataclass(frozen=True)
+class Stored:
+    """A tender as the registry holds it: its current revision, the tender itself, the event
+    still to publish (None once Kafka acknowledged it) and its revision history."""
+
+    current: Current
+    tender: Tender
+    pending_event: TenderEvent | None
+    updated_at: datetime
+    history: list[dict[str, Any]]
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,8 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
-from ingest.publishers import Publisher, PublisherDirectory
+from ingest.publisher_scope import Publisher
+from ingest.publishers import PublisherDirectory
 from ingest.settings import IngestSettings
 from shared.enterprises import Enterprise
 from shared.kafka.enterprise_changes import enterprise_announcer

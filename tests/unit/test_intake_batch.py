@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ingest.intake import Notice, Receipt, TenderIntake
-from ingest.registry import Stored
-from ingest.revisions import CancelledTenderError, Outcome, Write
+from ingest.revisions import CancelledTenderError, Outcome, Stored, Write
 from shared.events import TenderEventKind
 from tests.factories import make_tender
 from tests.fakes import InMemoryTenders, RecordingPublisher
