@@ -1,12 +1,13 @@
 """Channels a message can go out on. Each renders for its medium and raises the delivery errors
-of `notifier.mailer` (permanent or transient), so the deliverer treats them all alike."""
+of `notifier.delivery_errors` (permanent or transient), so the deliverer treats them all alike."""
 
 from __future__ import annotations
 
 from typing import Protocol
 
+from notifier.delivery_errors import PermanentDeliveryError
 from notifier.links import LinkBuilder
-from notifier.mailer import PermanentDeliveryError, SmtpMailer
+from notifier.mailer import SmtpMailer
 from notifier.render import Sender, render_alert, render_digest, render_sms, render_sms_digest
 from notifier.sms_provider import SmsProvider
 from notifier.sms_text import InvalidNumber, to_e164

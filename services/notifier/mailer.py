@@ -17,19 +17,16 @@ from typing import Any
 
 import aiosmtplib
 
+from notifier.delivery_errors import (
+    DeliveryError,
+    PermanentDeliveryError,
+    TransientDeliveryError,
+)
 from notifier.render import RenderedEmail, Sender
 from notifier.throttle import Throttle
 
 
-class PermanentDeliveryError(Exception):
-    """The provider refused the message for good (SMTP 5xx, invalid number): do not retry."""
-
-
-class TransientDeliveryError(Exception):
-    """The provider could not take the message now (SMTP 4xx, network, timeout): retry later."""
-
-
-def classify(exc: Exception) -> Exception:
+def classify(exc: Exception) -> DeliveryError:
     """The delivery error an SMTP failure amounts to."""
     if isinstance(exc, aiosmtplib.SMTPRecipientsRefused):
         codes = [refused.code for refused in exc.recipients]

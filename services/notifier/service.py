@@ -22,8 +22,8 @@ import structlog
 
 from notifier.channels import ChannelSender
 from notifier.dead_letter import DeadLetter
+from notifier.delivery_errors import PermanentDeliveryError, TransientDeliveryError
 from notifier.dispatcher import Dispatcher
-from notifier.mailer import PermanentDeliveryError, TransientDeliveryError
 from notifier.policy import may_send, profile_channels
 from notifier.schedule import cadence_for, is_urgent, next_digest_at, quiet_until
 from notifier.settler import Settler

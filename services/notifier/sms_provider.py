@@ -12,7 +12,7 @@ from typing import Protocol
 
 import httpx
 
-from notifier.mailer import PermanentDeliveryError, TransientDeliveryError
+from notifier.delivery_errors import PermanentDeliveryError, TransientDeliveryError
 from notifier.throttle import Throttle
 
 

@@ -8,8 +8,9 @@ from datetime import datetime
 import aiosmtplib
 import pytest
 
+from notifier.delivery_errors import PermanentDeliveryError, TransientDeliveryError
 from notifier.dispatcher import Dispatcher
-from notifier.mailer import PermanentDeliveryError, TransientDeliveryError, classify
+from notifier.mailer import classify
 from notifier.policy import may_send
 from notifier.throttle import Throttle
 from shared.events import Channel
