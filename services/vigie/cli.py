@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from types import ModuleType
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -21,12 +23,14 @@ from shared.mongo import database, make_client
 from shared.settings import CommonSettings
 from vigie import ingest_commands
 from vigie.dead_letters import DeadLetter, list_dead_letters, replay_dead_letters
-from vigie.demo import run_demo
 from vigie.enterprise_file import parse_enterprises
 from vigie.enterprise_store import upsert_enterprises
-from vigie.services_runner import SERVICES, running, stop_services
-from vigie_stack import cli as stack_cli
-from vigie_stack.config import StackConfig
+
+if TYPE_CHECKING:
+    from vigie_stack.cli import Name
+
+# The local stack (`vigie_stack`: `vigie stack …`, `vigie demo`, `vigie services …`) is imported
+# by those commands only: the wheel leaves it out, and every other command works without it.
 
 app = typer.Typer(help="Vigie: tender alerts for social-economy enterprises.", no_args_is_help=True)
 stack_app = typer.Typer(
@@ -49,7 +53,46 @@ app.add_typer(services_app, name="services")
 app.add_typer(ingest_commands.app, name="ingest")
 console = Console(highlight=False)
 
-stack_app.command("up")(stack_cli.up)
+
+class StackComponent(StrEnum):
+    """The local stack's components, as `vigie_stack.cli.Name` names them."""
+
+    kafka = "kafka"
+    mongo = "mongo"
+    mail = "mail"
+
+
+Only = Annotated[
+    list[StackComponent] | None,
+    typer.Option("--only", help="Limit to this component (repeatable).", show_default=False),
+]
+
+
+def _stack_cli() -> ModuleType:
+    """`vigie_stack.cli`, or a clear exit when the local stack is not installed."""
+    try:
+        from vigie_stack import cli as stack_cli
+    except ImportError as exc:
+        console.print(
+            "[red]the local stack (vigie_stack) is not installed: it comes with a source "
+            "checkout of Vigie (`make install`), not with the wheel"
+        )
+        raise typer.Exit(2) from exc
+    return stack_cli
+
+
+def _names(only: list[StackComponent] | None) -> list[Name] | None:
+    stack_cli = _stack_cli()
+    return [stack_cli.Name(component.value) for component in only] if only else None
+
+
+@stack_app.command("up")
+def stack_up(
+    only: Only = None,
+    timeout: Annotated[float, typer.Option(help="Seconds to wait for each component.")] = 90.0,
+) -> None:
+    """Install/build if needed, start, and wait until every component answers."""
+    _stack_cli().up(_names(only), timeout)
 
 
 @app.callback()
@@ -64,22 +107,30 @@ def _configure(
 
 @stack_app.command("down")
 def stack_down(
-    only: stack_cli.Only = None,
+    only: Only = None,
     wipe: Annotated[
         bool, typer.Option(help="Also delete data and logs (keeps downloads).")
     ] = False,
 ) -> None:
     """Stop Vigie's services, then the servers that `up` started (never one it did not start)."""
+    stack_cli = _stack_cli()
+    from vigie.services_runner import stop_services
+    from vigie_stack.config import StackConfig
+
     if not only:
         for name in stop_services(StackConfig.from_env()):
             console.print(f"{name}: stopped")
-    stack_cli.down(only, wipe)
+    stack_cli.down(_names(only), wipe)
 
 
 @stack_app.command("status")
-def stack_status(only: stack_cli.Only = None) -> None:
+def stack_status(only: Only = None) -> None:
     """Each component and service, its address, whether it answers and who started it."""
-    stack_cli.status(only)
+    stack_cli = _stack_cli()
+    from vigie.services_runner import SERVICES, running
+    from vigie_stack.config import StackConfig
+
+    stack_cli.status(_names(only))
     config = StackConfig.from_env()
     table = Table("service", "pid")
     for name in SERVICES:
@@ -91,6 +142,10 @@ def stack_status(only: stack_cli.Only = None) -> None:
 @services_app.command("down")
 def services_down() -> None:
     """Stop the services `vigie demo` started from this stack dir; the servers keep running."""
+    _stack_cli()
+    from vigie.services_runner import stop_services
+    from vigie_stack.config import StackConfig
+
     stopped = stop_services(StackConfig.from_env())
     for name in stopped:
         console.print(f"{name}: stopped")
@@ -101,6 +156,10 @@ def services_down() -> None:
 @services_app.command("status")
 def services_status() -> None:
     """Each service `vigie demo` starts, and its pid when it runs; exit status 1 if none runs."""
+    _stack_cli()
+    from vigie.services_runner import SERVICES, running
+    from vigie_stack.config import StackConfig
+
     config = StackConfig.from_env()
     pids = {name: running(config, name) for name in SERVICES}
     for name, pid in pids.items():
@@ -234,6 +293,9 @@ def demo(
     timeout: Annotated[float, typer.Option(help="Seconds to wait for the emails.")] = 90.0,
 ) -> None:
     """Stack up, services started, demo enterprises and tenders in, emails shown; stays up."""
+    _stack_cli()
+    from vigie.demo import run_demo
+
     raise typer.Exit(run_demo(console, timeout))
 
 

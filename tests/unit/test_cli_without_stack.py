@@ -1,0 +1,60 @@
+"""The operators' commands work where the local stack (`vigie_stack`) is not installed, as in the
+wheel: only `vigie stack …`, `vigie demo` and `vigie services …` import it, when they run."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from vigie.cli import StackComponent
+from vigie_stack.cli import Name
+
+# `sys.modules[name] = None` makes every import of that name fail, as if it were not installed.
+_WITHOUT_STACK = textwrap.dedent(
+    """
+    import sys
+
+    sys.modules["vigie_stack"] = None
+    from typer.testing import CliRunner
+
+    from vigie.cli import app
+
+    runner = CliRunner()
+    for args in {commands!r}:
+        result = runner.invoke(app, args)
+        assert result.exit_code == 0, (args, result.output, result.exception)
+    result = runner.invoke(app, ["stack", "status"])
+    assert result.exit_code == 2, result.output
+    assert "vigie_stack" in result.output, result.output
+    assert "vigie_stack" not in {{name.split(".")[0] for name in sys.modules if sys.modules[name]}}
+    """
+)
+
+_COMMANDS = [
+    ["--help"],
+    ["enterprises", "import", "--help"],
+    ["publishers", "add", "--help"],
+    ["ingest", "file", "--help"],
+    ["dlq", "list", "--help"],
+    ["stack", "--help"],
+    ["stack", "up", "--help"],
+    ["demo", "--help"],
+    ["services", "--help"],
+]
+
+
+def test_the_cli_loads_and_helps_without_the_local_stack() -> None:
+    script = _WITHOUT_STACK.format(commands=_COMMANDS)
+    run = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert run.returncode == 0, run.stderr
+
+
+@pytest.mark.parametrize("component", list(StackComponent))
+def test_the_cli_names_the_stack_components_as_the_stack_does(component: StackComponent) -> None:
+    assert Name(component.value).value == component.value
+    assert {name.value for name in Name} == {member.value for member in StackComponent}
