@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import partial
 
@@ -22,6 +22,7 @@ import structlog
 
 from notifier.channels import ChannelSender
 from notifier.dead_letter import DeadLetter
+from notifier.delivery import Delivery, DeliveryType, RecordStatus, settled
 from notifier.delivery_errors import PermanentDeliveryError, TransientDeliveryError
 from notifier.dispatcher import Dispatcher
 from notifier.policy import may_send, profile_channels
@@ -53,18 +54,36 @@ def reminder_key(tender_uid: str, enterprise_id: str, channel: Channel) -> str:
     return f"reminder#{tender_uid}#{enterprise_id}#{channel}"
 
 
-def delivery_event(item: Document, status: DeliveryStatus, detail: str) -> DeliveryEvent:
-    """The outcome of one alert-like outbox document; the event id folds repeats."""
-    key = str(item["_id"])
+def delivery_event(item: Delivery, status: DeliveryStatus, detail: str) -> DeliveryEvent:
+    """The outcome of one alert-like delivery; the event id folds repeats."""
+    if item.channel is None:
+        raise ValueError(f"delivery {item.key!r} names no channel")
+    return DeliveryEvent(
+        event_id=uuid.uuid5(_EVENT_NAMESPACE, f"{item.key}|{status}"),
+        status=status,
+        channel=item.channel,
+        idempotency_key=item.key,
+        match_id=item.match_id,
+        enterprise_id=item.enterprise_id,
+        tender_uid=item.tender_uid,
+        revision=item.revision,
+        detail=detail,
+    )
+
+
+def match_event(
+    key: str, match: MatchEvent, channel: Channel, status: DeliveryStatus, detail: str
+) -> DeliveryEvent:
+    """`delivery_event` of a match not read back from the store."""
     return DeliveryEvent(
         event_id=uuid.uuid5(_EVENT_NAMESPACE, f"{key}|{status}"),
         status=status,
-        channel=Channel(item["channel"]),
+        channel=channel,
         idempotency_key=key,
-        match_id=str(item["match_id"]),
-        enterprise_id=str(item["enterprise_id"]),
-        tender_uid=str(item["tender_uid"]),
-        revision=int(item["revision"]),
+        match_id=match.match_id,
+        enterprise_id=match.enterprise_id,
+        tender_uid=match.tender.uid,
+        revision=match.tender.revision,
         detail=detail,
     )
 
@@ -129,7 +148,7 @@ class Notifier:
                 cadence = cadence_for(enterprise, match.profile_id)
                 if cadence == Cadence.INSTANT or is_urgent(match, now):
                     instant.setdefault(key, (details, match))
-                elif not await self._hold(enterprise, key, details, channel, cadence, now):
+                elif not await self._hold(enterprise, match, key, details, channel, cadence, now):
                     await self._already_recorded(key, now)
             await self._plan_reminders(enterprise, match, channels, consumed.source(), now)
         leased = await self._deliverer.claim_leased([(k, d) for k, (d, _) in instant.items()], now)
@@ -155,14 +174,14 @@ class Notifier:
         Failed: an operator replayed it from the dead-letter topic (`vigie dlq replay`), after
         fixing the cause, so it is tried afresh."""
         record = await self._store.record(key)
-        status = record["status"] if record else None
-        if record is not None and status == "scheduled":
+        status = record.status.value if record else None
+        if record is not None and record.status == RecordStatus.SCHEDULED:
             await self._store.repair(record)
-        elif record is not None and status == "held":
-            digest, enterprise = str(record["digest_key"]), str(record["enterprise_id"])
-            details = {**_digest_details(enterprise, str(record["channel"])), "updated_at": now}
-            await self._store.add_to_digest(digest, details, record["due_at"], key, now)
-        if status != "failed":
+        elif record is not None and record.status == RecordStatus.HELD:
+            digest, enterprise = str(record.digest_key), record.enterprise_id
+            details = {**_digest_details(enterprise, str(record.channel)), "updated_at": now}
+            await self._store.add_to_digest(digest, details, record.due_at, key, now)
+        if status != RecordStatus.FAILED.value:
             log.info("delivery_already_recorded", key=key, status=status)
             return
         await self._store.replay(key, now)
@@ -172,6 +191,7 @@ class Notifier:
     async def _hold(
         self,
         enterprise: Enterprise,
+        match: MatchEvent,
         key: str,
         details: Document,
         channel: Channel,
@@ -187,7 +207,7 @@ class Notifier:
         digest_details = {**_digest_details(enterprise.id, channel.value), "updated_at": now}
         await self._store.add_to_digest(digest, digest_details, at, key, now)
         detail = f"{cadence.value} digest at {at.isoformat()}"
-        await self._publish(delivery_event({"_id": key, **held}, DeliveryStatus.DEFERRED, detail))
+        await self._publish(match_event(key, match, channel, DeliveryStatus.DEFERRED, detail))
         return True
 
     async def _plan_reminders(
@@ -250,7 +270,7 @@ class Deliverer:
 
     async def claim_leased(
         self, claims: list[tuple[str, Document]], now: datetime
-    ) -> dict[str, Document]:
+    ) -> dict[str, Delivery]:
         return await self._store.claim_many_leased(claims, now, self._retry.lease_seconds)
 
     async def attempt(self, key: str) -> None:
@@ -261,7 +281,7 @@ class Deliverer:
 
     async def deliver(
         self,
-        delivery: Document,
+        delivery: Delivery,
         enterprise: Enterprise | None = None,
         match: MatchEvent | None = None,
     ) -> None:
@@ -270,31 +290,30 @@ class Deliverer:
         `enterprise` is given when it was read a moment ago (the consumer's batch); otherwise
         it is read now, so consent and preferences are those of the moment of sending. `match`
         is the delivery's match event when the caller has it parsed already."""
-        key = str(delivery["_id"])
         structlog.contextvars.bind_contextvars(
-            delivery_key=key, enterprise_id=delivery["enterprise_id"]
+            delivery_key=delivery.key, enterprise_id=delivery.enterprise_id
         )
         try:
             if enterprise is None:
-                enterprise = await self._store.enterprise(str(delivery["enterprise_id"]))
-            if match is None and "match" in delivery:
-                match = MatchEvent.model_validate_json(delivery["match"])
+                enterprise = await self._store.enterprise(delivery.enterprise_id)
+            if match is None:
+                match = delivery.match()
             await self._deliver(delivery, enterprise, match)
         finally:
             structlog.contextvars.unbind_contextvars("delivery_key", "enterprise_id")
 
     async def _deliver(
-        self, delivery: Document, enterprise: Enterprise | None, match: MatchEvent | None
+        self, delivery: Delivery, enterprise: Enterprise | None, match: MatchEvent | None
     ) -> None:
         if enterprise is None:
             await self._settle(delivery, DeliveryStatus.SUPPRESSED, "enterprise removed")
             return
-        channel = self._channels.get(Channel(delivery["channel"]))
+        channel = self._channels.get(delivery.channel) if delivery.channel else None
         if channel is None:
             await self._settle(delivery, DeliveryStatus.SUPPRESSED, "channel not configured")
             return
         contact = channel.contact(enterprise)
-        verdict = may_send(enterprise, channel.channel, delivery.get("profile_id"), contact)
+        verdict = may_send(enterprise, channel.channel, delivery.profile_id, contact)
         if not verdict.send:
             await self._settle(delivery, DeliveryStatus.SUPPRESSED, verdict.reason)
             return
@@ -306,7 +325,7 @@ class Deliverer:
             await self._send_alert(delivery, channel, enterprise, match)
 
     async def _deferred_by_quiet_hours(
-        self, delivery: Document, enterprise: Enterprise, match: MatchEvent | None
+        self, delivery: Delivery, enterprise: Enterprise, match: MatchEvent | None
     ) -> bool:
         now = self._clock()
         if match is not None and is_urgent(match, now):
@@ -315,9 +334,9 @@ class Deliverer:
         until = quiet_until(prefs.quiet_hours, enterprise.timezone, now)
         if until is None:
             return False
-        attempts = int(delivery["attempts"]) - 1  # a deferral is not a failed attempt
-        await self._store.reschedule(str(delivery["_id"]), until, now, attempts)
-        if delivery.get("type") != "digest":
+        attempts = delivery.attempts - 1  # a deferral is not a failed attempt
+        await self._store.reschedule(delivery.key, until, now, attempts)
+        if not delivery.is_digest:
             detail = f"quiet hours until {until.isoformat()}"
             await self._publish(delivery_event(delivery, DeliveryStatus.DEFERRED, detail))
         log.info("delivery_deferred", until=until.isoformat())
@@ -325,24 +344,25 @@ class Deliverer:
 
     async def _send_alert(
         self,
-        delivery: Document,
+        delivery: Delivery,
         channel: ChannelSender,
         enterprise: Enterprise,
         match: MatchEvent,
     ) -> None:
-        reminder = delivery.get("type") == "reminder"
+        reminder = delivery.type == DeliveryType.REMINDER
         if reminder:
             blocker = self._reminder_blocker(enterprise, match)
             if blocker:
                 await self._settle(delivery, DeliveryStatus.SUPPRESSED, blocker)
                 return
-        key = str(delivery["_id"])
+        key = delivery.key
         sent = await self._try(
             delivery, lambda: channel.send_alert(enterprise, match, key, reminder=reminder)
         )
         if sent:
             await self._settle(delivery, DeliveryStatus.SENT, "")
-            log.info("message_sent", channel=channel.channel.value, type=delivery.get("type"))
+            kind = delivery.type.value if delivery.type else None
+            log.info("message_sent", channel=channel.channel.value, type=kind)
 
     def _reminder_blocker(self, enterprise: Enterprise, match: MatchEvent) -> str:
         if enterprise.preferences.reminder_days is None:
@@ -352,30 +372,34 @@ class Deliverer:
         return ""
 
     async def _send_digest(
-        self, delivery: Document, channel: ChannelSender, enterprise: Enterprise
+        self, delivery: Delivery, channel: ChannelSender, enterprise: Enterprise
     ) -> None:
-        key, now = str(delivery["_id"]), self._clock()
-        items = await self._store.items([str(k) for k in delivery.get("items", [])])
+        key, now = delivery.key, self._clock()
+        items = await self._store.items(list(delivery.items))
         usable = [
-            i for i in items if channel.channel in profile_channels(enterprise, i["profile_id"])
+            i for i in items if channel.channel in profile_channels(enterprise, str(i.profile_id))
         ]
-        left_out = [str(i["_id"]) for i in items if i not in usable]
-        await self._store.settle_items(left_out, "suppressed", now, "profile does not use it")
+        left_out = [i.key for i in items if i not in usable]
+        await self._store.settle_items(
+            left_out, RecordStatus.SUPPRESSED, now, "profile does not use it"
+        )
         if not usable:
             await self._store.settle(
-                key, "suppressed", now, "nothing to send", delivery["attempts"]
+                key, RecordStatus.SUPPRESSED, now, "nothing to send", delivery.attempts
             )
             return
-        matches = [MatchEvent.model_validate_json(item["match"]) for item in usable]
-        delivery = {**delivery, "items": [str(item["_id"]) for item in usable]}
+        matches = [m for m in (item.match() for item in usable) if m is not None]
+        delivery = replace(delivery, items=tuple(item.key for item in usable))
         if await self._try(delivery, lambda: channel.send_digest(enterprise, matches, key)):
-            await self._store.settle_items(delivery["items"], "sent", now, f"in {key}")
-            await self._store.settle(key, "sent", now, "", delivery["attempts"])
+            await self._store.settle_items(
+                list(delivery.items), RecordStatus.SENT, now, f"in {key}"
+            )
+            await self._store.settle(key, RecordStatus.SENT, now, "", delivery.attempts)
             for item in usable:
                 await self._publish(delivery_event(item, DeliveryStatus.SENT, f"in {key}"))
             log.info("digest_sent", channel=channel.channel.value, items=len(usable))
 
-    async def _try(self, delivery: Document, send: Callable[[], Awaitable[None]]) -> bool:
+    async def _try(self, delivery: Delivery, send: Callable[[], Awaitable[None]]) -> bool:
         """Send once; on failure, schedule the retry or fail for good. True if it went out."""
         try:
             await send()
@@ -387,19 +411,19 @@ class Deliverer:
             return False
         return True
 
-    async def _retry_later(self, delivery: Document, error: str) -> None:
-        attempts = int(delivery["attempts"])
+    async def _retry_later(self, delivery: Delivery, error: str) -> None:
+        attempts = delivery.attempts
         if attempts >= self._retry.attempts:
             await self._fail(delivery, f"failed {attempts} times, last: {error}")
             return
         delay = self._retry.backoff.delay(attempts)
         now = self._clock()
         due = now + timedelta(seconds=delay)
-        await self._store.reschedule(str(delivery["_id"]), due, now, attempts, last_error=error)
+        await self._store.reschedule(delivery.key, due, now, attempts, last_error=error)
         log.warning(
             "delivery_retry",
-            operation=f"send by {delivery.get('channel', 'its channel')}",
-            key=str(delivery["_id"]),
+            operation=f"send by {delivery.channel or 'its channel'}",
+            key=delivery.key,
             attempt=attempts,
             max_attempts=self._retry.attempts,
             error=error[:300],
@@ -407,19 +431,19 @@ class Deliverer:
             next=f"retried in {delay:.1f} s",
         )
 
-    async def _fail(self, delivery: Document, error: str) -> None:
+    async def _fail(self, delivery: Delivery, error: str) -> None:
         await self._settle(delivery, DeliveryStatus.FAILED, error)
-        await self._dead_letter(delivery, error)
+        await self._dead_letter(delivery.to_document(), error)
 
-    async def _settle(self, delivery: Document, status: DeliveryStatus, detail: str) -> None:
-        key, attempts = str(delivery["_id"]), int(delivery["attempts"])
-        if delivery.get("type") != "digest":
+    async def _settle(self, delivery: Delivery, status: DeliveryStatus, detail: str) -> None:
+        key, attempts = delivery.key, delivery.attempts
+        if not delivery.is_digest:
             event = delivery_event(delivery, status, detail)
-            await self._settler.settle(Outcome(key, status.value, detail, attempts), event)
+            await self._settler.settle(Outcome(key, status, detail, attempts), event)
             return
         now = self._clock()
-        await self._store.settle(key, status.value, now, detail, attempts)
-        items = await self._store.items([str(k) for k in delivery.get("items", [])])
+        await self._store.settle(key, settled(status), now, detail, attempts)
+        items = await self._store.items(list(delivery.items))
         for item in items:
             await self._publish(delivery_event(item, status, detail))
-        await self._store.settle_items([str(i["_id"]) for i in items], status.value, now, detail)
+        await self._store.settle_items([i.key for i in items], settled(status), now, detail)

@@ -34,10 +34,12 @@ from pymongo import ASCENDING, ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
 
+from notifier.delivery import Delivery, OutboxState, RecordStatus
 from shared.enterprises import Enterprise
+from shared.events import DeliveryStatus
 from shared.mongo import Document
 
-SETTLED = ("sent", "suppressed", "failed")
+SETTLED = (RecordStatus.SENT.value, RecordStatus.SUPPRESSED.value, RecordStatus.FAILED.value)
 DUPLICATE_KEY = 11000
 
 
@@ -46,7 +48,7 @@ class Outcome:
     """How one delivery settled."""
 
     key: str
-    status: str
+    status: DeliveryStatus
     detail: str = ""
     attempts: int | None = None
 
@@ -76,11 +78,11 @@ class DeliveryStore:
 
     @staticmethod
     def _record(
-        key: str, details: Document, status: str, due_at: datetime, now: datetime
+        key: str, details: Document, status: RecordStatus, due_at: datetime, now: datetime
     ) -> Document:
         return {
             "_id": key,
-            "status": status,
+            "status": status.value,
             "due_at": due_at,
             "attempts": 0,
             "created_at": now,
@@ -92,17 +94,19 @@ class DeliveryStore:
         """Record the intent to deliver at `due_at` and put it in the outbox; False if this key
         was already recorded."""
         try:
-            await self._deliveries.insert_one(self._record(key, details, "scheduled", due_at, now))
+            await self._deliveries.insert_one(
+                self._record(key, details, RecordStatus.SCHEDULED, due_at, now)
+            )
         except DuplicateKeyError:
             return False
         await self._outbox.insert_one(
-            {"_id": key, "state": "scheduled", "ready_at": due_at, "attempts": 0}
+            {"_id": key, "state": OutboxState.SCHEDULED.value, "ready_at": due_at, "attempts": 0}
         )
         return True
 
     async def claim_leased(
         self, key: str, details: Document, now: datetime, lease_seconds: float
-    ) -> Document | None:
+    ) -> Delivery | None:
         """Record the intent and its outbox entry already leased to this sender, to send at
         once. None if this key was already recorded."""
         leased = await self.claim_many_leased([(key, details)], now, lease_seconds)
@@ -110,25 +114,29 @@ class DeliveryStore:
 
     async def claim_many_leased(
         self, claims: list[tuple[str, Document]], now: datetime, lease_seconds: float
-    ) -> dict[str, Document]:
+    ) -> dict[str, Delivery]:
         """`claim_leased` for a batch, in two writes: the records, then the outbox entries of
         those this call created. Keys already recorded are left out of the answer."""
         if not claims:
             return {}
-        records = {key: self._record(key, d, "scheduled", now, now) for key, d in claims}
+        records = {key: self._record(key, d, RecordStatus.SCHEDULED, now, now) for key, d in claims}
         created = set(records) - await self._insert_new(list(records.values()))
         if not created:
             return {}
         until = now + timedelta(seconds=lease_seconds)
         await self._outbox.insert_many(
             [
-                {"_id": key, "state": "sending", "ready_at": until, "attempts": 1}
+                {"_id": key, "state": OutboxState.SENDING.value, "ready_at": until, "attempts": 1}
                 for key in records
                 if key in created
             ],
             ordered=False,
         )
-        return {key: {**records[key], "attempts": 1} for key in records if key in created}
+        return {
+            key: Delivery.from_document({**records[key], "attempts": 1})
+            for key in records
+            if key in created
+        }
 
     async def _insert_new(self, documents: list[Document]) -> set[str]:
         """Insert the documents whose `_id` is new; the keys that were already there."""
@@ -145,7 +153,9 @@ class DeliveryStore:
         """Record an item held for its digest (`details["digest_key"]`); False if this key was
         already recorded. The digest is told with `add_to_digest`."""
         try:
-            await self._deliveries.insert_one(self._record(key, details, "held", due_at, now))
+            await self._deliveries.insert_one(
+                self._record(key, details, RecordStatus.HELD, due_at, now)
+            )
         except DuplicateKeyError:
             return False
         return True
@@ -159,7 +169,9 @@ class DeliveryStore:
             {
                 "$setOnInsert": {
                     k: v
-                    for k, v in self._record(digest, details, "scheduled", due_at, now).items()
+                    for k, v in self._record(
+                        digest, details, RecordStatus.SCHEDULED, due_at, now
+                    ).items()
                     if k != "_id"  # named by the filter; MongoDB keeps _id out of the update
                 },
                 "$addToSet": {"items": item},
@@ -171,18 +183,25 @@ class DeliveryStore:
     async def _ensure_outbox(self, key: str, ready_at: datetime) -> None:
         await self._outbox.update_one(
             {"_id": key},
-            {"$setOnInsert": {"state": "scheduled", "ready_at": ready_at, "attempts": 0}},
+            {
+                "$setOnInsert": {
+                    "state": OutboxState.SCHEDULED.value,
+                    "ready_at": ready_at,
+                    "attempts": 0,
+                }
+            },
             upsert=True,
         )
 
-    async def record(self, key: str) -> Document | None:
-        return await self._deliveries.find_one({"_id": key})
+    async def record(self, key: str) -> Delivery | None:
+        document = await self._deliveries.find_one({"_id": key})
+        return Delivery.from_document(document) if document else None
 
-    async def repair(self, delivery: Document) -> None:
+    async def repair(self, delivery: Delivery) -> None:
         """Finish the writes a crash may have cut short for a pending delivery: its outbox
         entry, or for a held item its place in its digest. Does nothing to what is there."""
-        if delivery["status"] == "scheduled":
-            await self._ensure_outbox(str(delivery["_id"]), delivery["due_at"])
+        if delivery.status == RecordStatus.SCHEDULED:
+            await self._ensure_outbox(delivery.key, delivery.due_at)
 
     async def replay(self, key: str, now: datetime) -> None:
         """A failed delivery tried afresh (an operator replayed it from the dead-letter topic)."""
@@ -190,7 +209,7 @@ class DeliveryStore:
             {"_id": key},
             {
                 "$set": {
-                    "status": "scheduled",
+                    "status": RecordStatus.SCHEDULED.value,
                     "due_at": now,
                     "attempts": 0,
                     "updated_at": now,
@@ -200,7 +219,7 @@ class DeliveryStore:
         )
         await self._outbox.update_one(
             {"_id": key},
-            {"$set": {"state": "scheduled", "ready_at": now, "attempts": 0}},
+            {"$set": {"state": OutboxState.SCHEDULED.value, "ready_at": now, "attempts": 0}},
             upsert=True,
         )
 
@@ -219,12 +238,15 @@ class DeliveryStore:
         """How many entries the outbox holds (its whole working set)."""
         return await self._outbox.count_documents({})
 
-    async def lease(self, key: str, now: datetime, seconds: float) -> Document | None:
+    async def lease(self, key: str, now: datetime, seconds: float) -> Delivery | None:
         """Take the delivery for sending if it is due and nobody holds it; None otherwise."""
         entry = await self._outbox.find_one_and_update(
             {"_id": key, "ready_at": {"$lte": now}},
             {
-                "$set": {"state": "sending", "ready_at": now + timedelta(seconds=seconds)},
+                "$set": {
+                    "state": OutboxState.SENDING.value,
+                    "ready_at": now + timedelta(seconds=seconds),
+                },
                 "$inc": {"attempts": 1},
             },
             return_document=ReturnDocument.AFTER,
@@ -232,10 +254,10 @@ class DeliveryStore:
         if entry is None:
             return None  # not due, gone, or another sender holds it
         delivery = await self._deliveries.find_one({"_id": key})
-        if delivery is None or delivery["status"] != "scheduled":
+        if delivery is None or delivery["status"] != RecordStatus.SCHEDULED.value:
             await self._outbox.delete_one({"_id": key})  # settled before a crash: tidy up
             return None
-        return {**delivery, "attempts": entry["attempts"]}
+        return Delivery.from_document({**delivery, "attempts": entry["attempts"]})
 
     async def reschedule(
         self, key: str, due_at: datetime, now: datetime, attempts: int, **fields: Any
@@ -247,7 +269,13 @@ class DeliveryStore:
         )
         await self._outbox.update_one(
             {"_id": key},
-            {"$set": {"state": "scheduled", "ready_at": due_at, "attempts": attempts}},
+            {
+                "$set": {
+                    "state": OutboxState.SCHEDULED.value,
+                    "ready_at": due_at,
+                    "attempts": attempts,
+                }
+            },
             upsert=True,
         )
 
@@ -255,7 +283,11 @@ class DeliveryStore:
         self, key: str, status: str, now: datetime, detail: str = "", attempts: int | None = None
     ) -> None:
         """Record the outcome, then leave the outbox."""
-        fields: Document = {"status": status, "detail": detail, "updated_at": now}
+        fields: Document = {
+            "status": RecordStatus(status).value,
+            "detail": detail,
+            "updated_at": now,
+        }
         if attempts is not None:
             fields["attempts"] = attempts
         await self._deliveries.update_one({"_id": key}, {"$set": fields})
@@ -268,7 +300,7 @@ class DeliveryStore:
 
         def kind(outcome: Outcome) -> tuple[str, str, int]:
             return (
-                outcome.status,
+                RecordStatus(outcome.status).value,
                 outcome.detail,
                 -1 if outcome.attempts is None else outcome.attempts,
             )
@@ -283,20 +315,25 @@ class DeliveryStore:
 
     # -- digests ----------------------------------------------------------------------------
 
-    async def items(self, keys: list[str]) -> list[Document]:
+    async def items(self, keys: list[str]) -> list[Delivery]:
         """A digest's items still held, in the order given."""
         if not keys:
             return []
         cursor = self._deliveries.find({"_id": {"$in": keys}})
         found = {str(d["_id"]): d async for d in cursor}
-        return [found[k] for k in keys if k in found and found[k]["status"] == "held"]
+        held = RecordStatus.HELD.value
+        return [
+            Delivery.from_document(found[k])
+            for k in keys
+            if k in found and found[k]["status"] == held
+        ]
 
     async def settle_items(self, keys: list[str], status: str, now: datetime, detail: str) -> None:
         if not keys:
             return
         await self._deliveries.update_many(
-            {"_id": {"$in": keys}, "status": "held"},
-            {"$set": {"status": status, "detail": detail, "updated_at": now}},
+            {"_id": {"$in": keys}, "status": RecordStatus.HELD.value},
+            {"$set": {"status": RecordStatus(status).value, "detail": detail, "updated_at": now}},
         )
 
     # -- reminders --------------------------------------------------------------------------
@@ -309,14 +346,14 @@ class DeliveryStore:
         if await self.claim(key, details, due_at, now):
             return
         moved = await self._deliveries.update_one(
-            {"_id": key, "status": "scheduled"},
+            {"_id": key, "status": RecordStatus.SCHEDULED.value},
             {"$set": {"due_at": due_at, "match": details["match"], "updated_at": now}},
         )
         if moved.matched_count == 0:
             return  # already sent or suppressed
         with contextlib.suppress(DuplicateKeyError):  # being sent now: it reads the moved record
             await self._outbox.update_one(
-                {"_id": key, "state": "scheduled"},
+                {"_id": key, "state": OutboxState.SCHEDULED.value},
                 {"$set": {"ready_at": due_at}, "$setOnInsert": {"attempts": 0}},
                 upsert=True,
             )
@@ -324,7 +361,13 @@ class DeliveryStore:
     async def cancel_reminders(self, keys: list[str], now: datetime, reason: str) -> None:
         """Suppress the reminders of these keys that have not gone out."""
         await self._deliveries.update_many(
-            {"_id": {"$in": keys}, "status": "scheduled"},
-            {"$set": {"status": "suppressed", "detail": reason, "updated_at": now}},
+            {"_id": {"$in": keys}, "status": RecordStatus.SCHEDULED.value},
+            {
+                "$set": {
+                    "status": RecordStatus.SUPPRESSED.value,
+                    "detail": reason,
+                    "updated_at": now,
+                }
+            },
         )
-        await self._outbox.delete_many({"_id": {"$in": keys}, "state": "scheduled"})
+        await self._outbox.delete_many({"_id": {"$in": keys}, "state": OutboxState.SCHEDULED.value})

@@ -47,7 +47,9 @@ async def test_outcomes_arriving_together_are_written_in_few_batches() -> None:
     settler = Settler(store, publish, lambda: utc(2026, 1, 1))
     settler.start()
     keys = [f"k{i}" for i in range(50)]
-    await asyncio.gather(*(settler.settle(Outcome(k, "sent", "", 1), _event(k)) for k in keys))
+    await asyncio.gather(
+        *(settler.settle(Outcome(k, DeliveryStatus.SENT, "", 1), _event(k)) for k in keys)
+    )
     await settler.stop()
 
     assert sorted(k for write in store.writes for k in write) == sorted(keys)
@@ -62,7 +64,7 @@ async def test_a_failed_write_reaches_every_sender_of_the_batch() -> None:
     settler = Settler(_Store(fail=True), publish, lambda: utc(2026, 1, 1))
     settler.start()
     results = await asyncio.gather(
-        *(settler.settle(Outcome(f"k{i}", "sent"), _event(f"k{i}")) for i in range(3)),
+        *(settler.settle(Outcome(f"k{i}", DeliveryStatus.SENT), _event(f"k{i}")) for i in range(3)),
         return_exceptions=True,
     )
     await settler.stop()
@@ -76,5 +78,5 @@ async def test_without_its_loop_it_writes_at_once() -> None:
         return None
 
     settler = Settler(store, publish, lambda: utc(2026, 1, 1))
-    await settler.settle(Outcome("k", "suppressed", "alerts paused"), None)
+    await settler.settle(Outcome("k", DeliveryStatus.SUPPRESSED, "alerts paused"), None)
     assert store.writes == [["k"]]
