@@ -10,8 +10,9 @@ from typing import Any
 from ingest.publisher_scope import Publisher
 from ingest.revisions import Current, Decision, Stored, TenderStatus, Write, content_hash
 from matcher.history import Entry, earlier_of, entries_of
+from notifier.delivery import Delivery, Outcome
 from shared.enterprises import Enterprise
-from shared.events import MatchEvent, TenderEvent, TenderEventKind
+from shared.events import Channel, DeliveryEvent, MatchEvent, TenderEvent, TenderEventKind
 
 TEST_KEY = "vk_0123456789ab_abcdefghijklmnopqrstuvwxyzABCDEF"
 LONGUEUIL = Publisher(
@@ -189,3 +190,201 @@ class ManualClock:
 
     def advance(self, by: timedelta) -> None:
         self.now += by
+
+
+class InMemoryDeliveries:
+    """The notifier's stores (`notifier.ports`) in memory: its records and outbox as plain dicts,
+    read back through `Delivery.from_document` as the MongoDB store does."""
+
+    def __init__(self, enterprises: Iterable[Enterprise] = ()) -> None:
+        self.enterprise_items = {e.id: e for e in enterprises}
+        self.records: dict[str, dict[str, Any]] = {}
+        self.outbox: dict[str, dict[str, Any]] = {}
+
+    async def enterprise(self, enterprise_id: str) -> Enterprise | None:
+        return self.enterprise_items.get(enterprise_id)
+
+    async def enterprises(self, enterprise_ids: list[str]) -> dict[str, Enterprise]:
+        found = self.enterprise_items
+        return {i: found[i] for i in enterprise_ids if i in found}
+
+    def _new(
+        self, key: str, details: dict[str, Any], status: str, due_at: datetime, now: datetime
+    ) -> bool:
+        if key in self.records:
+            return False
+        self.records[key] = {
+            "_id": key,
+            "status": status,
+            "due_at": due_at,
+            "attempts": 0,
+            "created_at": now,
+            "updated_at": now,
+            **details,
+        }
+        return True
+
+    async def claim_many_leased(
+        self, claims: list[tuple[str, dict[str, Any]]], now: datetime, lease_seconds: float
+    ) -> dict[str, Delivery]:
+        created: dict[str, Delivery] = {}
+        for key, details in claims:
+            if self._new(key, details, "scheduled", now, now):
+                until = now + timedelta(seconds=lease_seconds)
+                self.outbox[key] = {"state": "sending", "ready_at": until, "attempts": 1}
+                created[key] = Delivery.from_document({**self.records[key], "attempts": 1})
+        return created
+
+    async def hold(
+        self, key: str, details: dict[str, Any], due_at: datetime, now: datetime
+    ) -> bool:
+        return self._new(key, details, "held", due_at, now)
+
+    async def add_to_digest(
+        self, digest: str, details: dict[str, Any], due_at: datetime, item: str, now: datetime
+    ) -> None:
+        self._new(digest, {**details, "items": []}, "scheduled", due_at, now)
+        items = self.records[digest]["items"]
+        if item not in items:
+            items.append(item)
+        self.outbox.setdefault(digest, {"state": "scheduled", "ready_at": due_at, "attempts": 0})
+
+    async def record(self, key: str) -> Delivery | None:
+        found = self.records.get(key)
+        return Delivery.from_document(found) if found else None
+
+    async def repair(self, delivery: Delivery) -> None:
+        if delivery.status == "scheduled":
+            entry = {"state": "scheduled", "ready_at": delivery.due_at, "attempts": 0}
+            self.outbox.setdefault(delivery.key, entry)
+
+    async def replay(self, key: str, now: datetime) -> None:
+        self.records[key].update(status="scheduled", due_at=now, attempts=0, detail="replayed")
+        self.outbox[key] = {"state": "scheduled", "ready_at": now, "attempts": 0}
+
+    async def schedule_reminder(
+        self, key: str, details: dict[str, Any], due_at: datetime, now: datetime
+    ) -> None:
+        if self._new(key, details, "scheduled", due_at, now):
+            self.outbox[key] = {"state": "scheduled", "ready_at": due_at, "attempts": 0}
+        elif self.records[key]["status"] == "scheduled":
+            self.records[key].update(due_at=due_at, match=details["match"])
+            if self.outbox.get(key, {}).get("state", "scheduled") == "scheduled":
+                self.outbox.setdefault(key, {"state": "scheduled", "attempts": 0})
+                self.outbox[key]["ready_at"] = due_at
+
+    async def cancel_reminders(self, keys: list[str], now: datetime, reason: str) -> None:
+        for key in keys:
+            if key in self.records and self.records[key]["status"] == "scheduled":
+                self.records[key].update(status="suppressed", detail=reason)
+                if self.outbox.get(key, {}).get("state") == "scheduled":
+                    del self.outbox[key]
+
+    async def due(self, now: datetime, limit: int) -> list[str]:
+        ready = sorted((e["ready_at"], k) for k, e in self.outbox.items() if e["ready_at"] <= now)
+        return [key for _, key in ready[:limit]]
+
+    async def lease(self, key: str, now: datetime, seconds: float) -> Delivery | None:
+        entry = self.outbox.get(key)
+        if entry is None or entry["ready_at"] > now:
+            return None
+        entry.update(
+            state="sending",
+            ready_at=now + timedelta(seconds=seconds),
+            attempts=entry["attempts"] + 1,
+        )
+        record = self.records.get(key)
+        if record is None or record["status"] != "scheduled":
+            del self.outbox[key]
+            return None
+        return Delivery.from_document({**record, "attempts": entry["attempts"]})
+
+    async def reschedule(
+        self, key: str, due_at: datetime, now: datetime, attempts: int, **fields: Any
+    ) -> None:
+        self.records[key].update(due_at=due_at, attempts=attempts, updated_at=now, **fields)
+        self.outbox[key] = {"state": "scheduled", "ready_at": due_at, "attempts": attempts}
+
+    async def settle(
+        self, key: str, status: str, now: datetime, detail: str = "", attempts: int | None = None
+    ) -> None:
+        self.records[key].update(status=str(status), detail=detail, updated_at=now)
+        if attempts is not None:
+            self.records[key]["attempts"] = attempts
+        self.outbox.pop(key, None)
+
+    async def settle_many(self, outcomes: list[Outcome], now: datetime) -> None:
+        for outcome in outcomes:
+            await self.settle(outcome.key, outcome.status, now, outcome.detail, outcome.attempts)
+
+    async def items(self, keys: list[str]) -> list[Delivery]:
+        held = [self.records[k] for k in keys if self.records.get(k, {}).get("status") == "held"]
+        return [Delivery.from_document(record) for record in held]
+
+    async def settle_items(self, keys: list[str], status: str, now: datetime, detail: str) -> None:
+        for key in keys:
+            if self.records.get(key, {}).get("status") == "held":
+                self.records[key].update(status=str(status), detail=detail, updated_at=now)
+
+
+class ScriptedChannel:
+    """A `ChannelSender` that records what it sends and raises the failures it is given, one per
+    attempt, in order."""
+
+    def __init__(self, channel: Channel, failures: Iterable[Exception] = ()) -> None:
+        self.channel = channel
+        self.failures = list(failures)
+        self.sent: list[str] = []
+
+    def contact(self, enterprise: Enterprise) -> str | None:
+        if self.channel == Channel.EMAIL:
+            return str(enterprise.contacts.email) if enterprise.contacts.email else None
+        return enterprise.contacts.phone
+
+    def _attempt(self, key: str) -> None:
+        if self.failures:
+            raise self.failures.pop(0)
+        self.sent.append(key)
+
+    async def send_alert(
+        self, enterprise: Enterprise, match: MatchEvent, key: str, *, reminder: bool = False
+    ) -> None:
+        self._attempt(key)
+
+    async def send_digest(
+        self, enterprise: Enterprise, matches: list[MatchEvent], key: str
+    ) -> None:
+        self._attempt(key)
+
+
+class RecordingDeliveryEvents:
+    """`notifier.ports.Publish` that keeps what was published."""
+
+    def __init__(self) -> None:
+        self.events: list[DeliveryEvent] = []
+
+    async def __call__(self, event: DeliveryEvent) -> None:
+        self.events.append(event)
+
+
+class RecordingDeadLetters:
+    """`notifier.ports.DeadLetter` that keeps the keys and errors dead-lettered."""
+
+    def __init__(self) -> None:
+        self.letters: list[tuple[str, str]] = []
+
+    async def __call__(self, delivery: dict[str, Any], error: str) -> None:
+        self.letters.append((str(delivery["_id"]), error))
+
+
+class InlineDispatch:
+    """`notifier.ports.Dispatch` that runs a submitted send at once; `wake` is counted."""
+
+    def __init__(self) -> None:
+        self.woken = 0
+
+    async def submit(self, key: str, run: Callable[[], Awaitable[None]]) -> None:
+        await run()
+
+    def wake(self) -> None:
+        self.woken += 1

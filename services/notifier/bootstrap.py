@@ -10,11 +10,12 @@ from fastapi import FastAPI
 from faststream.kafka import KafkaBroker
 from pymongo import AsyncMongoClient
 
-from notifier.channels import ChannelSender, EmailChannel, SmsChannel
+from notifier.channels import EmailChannel, SmsChannel
 from notifier.dead_letter import kafka_dead_letter
 from notifier.dispatcher import Dispatcher
 from notifier.links import LinkBuilder
 from notifier.mailer import SmtpMailer
+from notifier.ports import ChannelSender
 from notifier.preference_store import PreferenceStore
 from notifier.render import Sender
 from notifier.service import Deliverer, DeliveryRetry, Notifier

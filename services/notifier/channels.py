@@ -1,9 +1,8 @@
-"""Channels a message can go out on. Each renders for its medium and raises the delivery errors
-of `notifier.delivery_errors` (permanent or transient), so the deliverer treats them all alike."""
+"""Channels a message can go out on (`notifier.ports.ChannelSender`). Each renders for its medium
+and raises the delivery errors of `notifier.delivery_errors` (permanent or transient), so the
+deliverer treats them all alike."""
 
 from __future__ import annotations
-
-from typing import Protocol
 
 from notifier.delivery_errors import PermanentDeliveryError
 from notifier.links import LinkBuilder
@@ -13,20 +12,6 @@ from notifier.sms_provider import SmsProvider
 from notifier.sms_text import InvalidNumber, to_e164
 from shared.enterprises import Enterprise
 from shared.events import Channel, MatchEvent
-
-
-class ChannelSender(Protocol):
-    channel: Channel
-
-    def contact(self, enterprise: Enterprise) -> str | None: ...
-
-    async def send_alert(
-        self, enterprise: Enterprise, match: MatchEvent, key: str, *, reminder: bool = False
-    ) -> None: ...
-
-    async def send_digest(
-        self, enterprise: Enterprise, matches: list[MatchEvent], key: str
-    ) -> None: ...
 
 
 def _message_id(key: str) -> str:

@@ -8,18 +8,16 @@ coordinates being those recorded when the match was consumed.
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable
 
 import structlog
 from faststream.kafka import KafkaBroker
 
+from notifier.ports import DeadLetter
 from shared.kafka.dead_letter_headers import dead_letter_headers
 from shared.kafka.topics import dlq_topic
 from shared.mongo import Document
 
 log = structlog.get_logger()
-
-DeadLetter = Callable[[Document, str], Awaitable[None]]
 
 
 def _payload(delivery: Document) -> bytes:

@@ -15,7 +15,7 @@ from typing import Any
 
 from shared.events import Channel, DeliveryStatus, MatchEvent
 
-__all__ = ["Delivery", "DeliveryType", "OutboxState", "RecordStatus", "settled"]
+__all__ = ["Delivery", "DeliveryType", "OutboxState", "Outcome", "RecordStatus", "settled"]
 
 
 class RecordStatus(StrEnum):
@@ -44,6 +44,16 @@ class DeliveryType(StrEnum):
     ALERT = "alert"
     DIGEST = "digest"
     REMINDER = "reminder"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How one delivery settled."""
+
+    key: str
+    status: DeliveryStatus
+    detail: str = ""
+    attempts: int | None = None
 
 
 @dataclass(frozen=True)

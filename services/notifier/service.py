@@ -17,29 +17,33 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import partial
+from typing import Any
 
 import structlog
 
-from notifier.channels import ChannelSender
-from notifier.dead_letter import DeadLetter
-from notifier.delivery import Delivery, DeliveryType, RecordStatus, settled
+from notifier.delivery import Delivery, DeliveryType, Outcome, RecordStatus, settled
 from notifier.delivery_errors import PermanentDeliveryError, TransientDeliveryError
-from notifier.dispatcher import Dispatcher
 from notifier.policy import may_send, profile_channels
+from notifier.ports import (
+    ChannelSender,
+    DeadLetter,
+    Dispatch,
+    IntakeStore,
+    Publish,
+    SendingStore,
+    Settle,
+)
 from notifier.schedule import cadence_for, is_urgent, next_digest_at, quiet_until
-from notifier.settler import Settler
-from notifier.store import DeliveryStore, Outcome
 from shared.clock import Clock
 from shared.enterprises import Cadence, Enterprise
 from shared.events import Channel, DeliveryEvent, DeliveryStatus, MatchEvent, MatchKind
 from shared.kafka.batch import Consumed
 from shared.kafka.consumer import PermanentError, RetryPolicy
-from shared.mongo import Document
 
 log = structlog.get_logger()
+Document = dict[str, Any]
+"""A record's fields as written (the store's input)."""
 _EVENT_NAMESPACE = uuid.UUID("0f8a3c0e-5d0b-4c3e-a0a4-8e4e1d2f7b61")
-
-Publish = Callable[[DeliveryEvent], Awaitable[None]]
 
 
 def delivery_key(match: MatchEvent, channel: Channel) -> str:
@@ -112,11 +116,11 @@ def _digest_details(enterprise_id: str, channel: str) -> Document:
 class Notifier:
     def __init__(
         self,
-        store: DeliveryStore,
+        store: IntakeStore,
         channels: Mapping[Channel, ChannelSender],
         publish: Publish,
         deliverer: Deliverer,
-        dispatcher: Dispatcher,
+        dispatcher: Dispatch,
         clock: Clock,
     ) -> None:
         self._store = store
@@ -252,12 +256,12 @@ class DeliveryRetry:
 class Deliverer:
     def __init__(
         self,
-        store: DeliveryStore,
+        store: SendingStore,
         channels: Mapping[Channel, ChannelSender],
         publish: Publish,
         dead_letter: DeadLetter,
         clock: Clock,
-        settler: Settler,
+        settler: Settle,
         retry: DeliveryRetry | None = None,
     ) -> None:
         self._settler = settler

@@ -13,24 +13,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Protocol
 
 import structlog
 
-from notifier.store import Outcome
+from notifier.delivery import Outcome
+from notifier.ports import OutcomeStore, Publish
 from shared.clock import Clock
 from shared.events import DeliveryEvent
 from shared.mongo import retrying
 
 log = structlog.get_logger()
-Publish = Callable[[DeliveryEvent], Awaitable[None]]
-
-
-class OutcomeStore(Protocol):
-    async def settle_many(self, outcomes: list[Outcome], now: datetime) -> None: ...
 
 
 @dataclass

@@ -25,7 +25,6 @@ for anything else; MongoDB serves the `ready` index of the outbox too.
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import groupby
 from typing import Any
@@ -34,23 +33,12 @@ from pymongo import ASCENDING, ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
 
-from notifier.delivery import Delivery, OutboxState, RecordStatus
+from notifier.delivery import Delivery, OutboxState, Outcome, RecordStatus
 from shared.enterprises import Enterprise
-from shared.events import DeliveryStatus
 from shared.mongo import Document
 
 SETTLED = (RecordStatus.SENT.value, RecordStatus.SUPPRESSED.value, RecordStatus.FAILED.value)
 DUPLICATE_KEY = 11000
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """How one delivery settled."""
-
-    key: str
-    status: DeliveryStatus
-    detail: str = ""
-    attempts: int | None = None
 
 
 class DeliveryStore:

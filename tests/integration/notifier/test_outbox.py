@@ -13,8 +13,8 @@ import pytest
 from pymongo.asynchronous.database import AsyncDatabase
 
 from matcher.decisions import plan_matches
-from notifier.channels import ChannelSender
 from notifier.dispatcher import Dispatcher
+from notifier.ports import ChannelSender
 from notifier.service import (
     Deliverer,
     Notifier,

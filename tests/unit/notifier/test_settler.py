@@ -7,8 +7,8 @@ import asyncio
 import uuid
 from datetime import datetime
 
+from notifier.delivery import Outcome
 from notifier.settler import Settler
-from notifier.store import Outcome
 from shared.events import Channel, DeliveryEvent, DeliveryStatus
 from tests.unit.notifier.builders import utc
 

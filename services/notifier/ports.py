@@ -1,0 +1,122 @@
+"""What the notifier's use cases need from the world, as protocols: the stores, publishing,
+dead-lettering, the channels, the dispatcher and the settler.
+
+`Notifier` and `Deliverer` (service.py) depend on these alone; the MongoDB store, the Kafka
+publisher and dead-letter, the SMTP and SMS channels are the adapters behind them, wired in
+`bootstrap.py`, and the unit tests run the same use cases against in-memory fakes. Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any, Protocol
+
+from notifier.delivery import Delivery, Outcome
+from shared.enterprises import Enterprise
+from shared.events import Channel, DeliveryEvent, MatchEvent
+
+__all__ = [
+    "ChannelSender",
+    "DeadLetter",
+    "Dispatch",
+    "IntakeStore",
+    "OutcomeStore",
+    "Publish",
+    "SendingStore",
+    "Settle",
+]
+
+Publish = Callable[[DeliveryEvent], Awaitable[None]]
+"""Publishes a delivery outcome to `vigie.deliveries.v1`."""
+
+DeadLetter = Callable[[dict[str, Any], str], Awaitable[None]]
+"""Sends a failed delivery (its record as stored) and the error to the dead-letter topic."""
+
+
+class ChannelSender(Protocol):
+    """A medium a message goes out on; raises the errors of `notifier.delivery_errors`."""
+
+    channel: Channel
+
+    def contact(self, enterprise: Enterprise) -> str | None: ...
+
+    async def send_alert(
+        self, enterprise: Enterprise, match: MatchEvent, key: str, *, reminder: bool = False
+    ) -> None: ...
+
+    async def send_digest(
+        self, enterprise: Enterprise, matches: list[MatchEvent], key: str
+    ) -> None: ...
+
+
+class IntakeStore(Protocol):
+    """What recording a match needs: its enterprises, the held items, digests and reminders."""
+
+    async def enterprises(self, enterprise_ids: list[str]) -> dict[str, Enterprise]: ...
+
+    async def hold(
+        self, key: str, details: dict[str, Any], due_at: datetime, now: datetime
+    ) -> bool: ...
+
+    async def add_to_digest(
+        self, digest: str, details: dict[str, Any], due_at: datetime, item: str, now: datetime
+    ) -> None: ...
+
+    async def record(self, key: str) -> Delivery | None: ...
+
+    async def repair(self, delivery: Delivery) -> None: ...
+
+    async def replay(self, key: str, now: datetime) -> None: ...
+
+    async def schedule_reminder(
+        self, key: str, details: dict[str, Any], due_at: datetime, now: datetime
+    ) -> None: ...
+
+    async def cancel_reminders(self, keys: list[str], now: datetime, reason: str) -> None: ...
+
+
+class SendingStore(Protocol):
+    """What sending needs: leases, the enterprise as it is now, rescheduling and settling."""
+
+    async def enterprise(self, enterprise_id: str) -> Enterprise | None: ...
+
+    async def claim_many_leased(
+        self, claims: list[tuple[str, dict[str, Any]]], now: datetime, lease_seconds: float
+    ) -> dict[str, Delivery]: ...
+
+    async def lease(self, key: str, now: datetime, seconds: float) -> Delivery | None: ...
+
+    async def reschedule(
+        self, key: str, due_at: datetime, now: datetime, attempts: int, **fields: Any
+    ) -> None: ...
+
+    async def settle(
+        self, key: str, status: str, now: datetime, detail: str = "", attempts: int | None = None
+    ) -> None: ...
+
+    async def items(self, keys: list[str]) -> list[Delivery]: ...
+
+    async def settle_items(
+        self, keys: list[str], status: str, now: datetime, detail: str
+    ) -> None: ...
+
+
+class OutcomeStore(Protocol):
+    """Records many outcomes together (the settler's writes)."""
+
+    async def settle_many(self, outcomes: list[Outcome], now: datetime) -> None: ...
+
+
+class Settle(Protocol):
+    """Records an outcome and publishes its event; returns once both are durable."""
+
+    async def settle(self, outcome: Outcome, event: DeliveryEvent | None) -> None: ...
+
+
+class Dispatch(Protocol):
+    """Runs sends: one already leased at once, or whatever the outbox has due when woken."""
+
+    async def submit(self, key: str, run: Callable[[], Awaitable[None]]) -> None: ...
+
+    def wake(self) -> None: ...
