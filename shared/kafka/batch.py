@@ -23,7 +23,7 @@ from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from faststream.message import StreamMessage
 
-from shared.kafka.consumer import PermanentError, RetryPolicy, send_to_dlq
+from shared.kafka.consumer import PermanentError, RetryPolicy, handle_with_retries, send_to_dlq
 
 T = TypeVar("T")
 log = structlog.get_logger()
@@ -56,40 +56,9 @@ async def _one_by_one(
             topic=record.topic, partition=record.partition, offset=record.offset
         )
         try:
-            await _with_retries(broker, record, [consumed], handle, retry)
+            await handle_with_retries(broker, record, [consumed], handle, retry)
         finally:
             structlog.contextvars.clear_contextvars()
-
-
-async def _with_retries(
-    broker: KafkaBroker,
-    record: ConsumerRecord[Any, Any],
-    batch: list[Consumed[T]],
-    handle: HandleBatch[T],
-    retry: RetryPolicy,
-) -> None:
-    for attempt in range(1, retry.attempts + 1):
-        try:
-            await handle(batch)
-            return
-        except PermanentError as exc:
-            await send_to_dlq(broker, record, f"permanent failure: {exc}", attempts=attempt)
-            return
-        except Exception as exc:
-            if attempt == retry.attempts:
-                await send_to_dlq(broker, record, f"failed {attempt} times: {exc!r}", attempt)
-                return
-            delay = retry.delay(attempt)
-            log.warning(
-                "retrying",
-                operation=f"handle a record of {record.topic} alone",
-                attempt=attempt,
-                max_attempts=retry.attempts,
-                error=repr(exc)[:300],
-                delay_s=round(delay, 3),
-                next=f"retried in {delay:.2f} s",
-            )
-            await asyncio.sleep(delay)
 
 
 async def process_batch(

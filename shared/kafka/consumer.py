@@ -85,18 +85,20 @@ async def process_record(
         except ValueError as exc:  # pydantic's ValidationError is a ValueError
             await send_to_dlq(broker, record, f"cannot parse: {exc}", attempts=1)
             return
-        await _handle_with_retries(broker, record, event, handle, retry)
+        await handle_with_retries(broker, record, event, handle, retry)
     finally:
         structlog.contextvars.clear_contextvars()
 
 
-async def _handle_with_retries(
+async def handle_with_retries(
     broker: KafkaBroker,
     record: ConsumerRecord[Any, Any],
     event: T,
     handle: Callable[[T], Awaitable[None]],
     retry: RetryPolicy,
 ) -> None:
+    """Handle one record's event, retrying transient failures with backoff; a permanent failure,
+    or one that outlasts the retries, sends the record to its dead-letter topic."""
     for attempt in range(1, retry.attempts + 1):
         try:
             await handle(event)
