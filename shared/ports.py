@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import socket
 
+import structlog
+
+log = structlog.get_logger()
+
 
 class PortTakenError(RuntimeError):
     """The address could not be bound; the message names it and the setting to change."""
@@ -37,3 +41,20 @@ def listen(service: str, host: str, port: int, setting: str) -> socket.socket:
         raise PortTakenError(service, host, port, setting, exc.strerror or repr(exc)) from exc
     sock.set_inheritable(True)
     return sock
+
+
+def listen_or_exit(service: str, host: str, port: int, setting: str) -> socket.socket:
+    """`listen` for a service's entry point: a taken port is logged with what to do, and the
+    process exits with status 2 before it connects to anything."""
+    try:
+        return listen(service, host, port, setting)
+    except PortTakenError as exc:
+        log.error(
+            "port_taken",
+            service=service,
+            host=host,
+            port=port,
+            error=str(exc),
+            next="not started, exit status 2",
+        )
+        raise SystemExit(2) from exc

@@ -2,33 +2,19 @@
 
 from __future__ import annotations
 
-import structlog
 import uvicorn
 
 from ingest.bootstrap import bootstrap
 from ingest.settings import IngestSettings
 from shared.logging import configure_logging
-from shared.ports import PortTakenError, listen
-
-log = structlog.get_logger()
+from shared.ports import listen_or_exit
 
 
 def main() -> None:
     settings = IngestSettings()
     configure_logging(settings.log_format, settings.log_level)
     # The port first: a taken one stops the service before it connects to anything.
-    try:
-        sock = listen("ingest", settings.ingest_host, settings.ingest_port, "VIGIE_INGEST_PORT")
-    except PortTakenError as exc:
-        log.error(
-            "port_taken",
-            service="ingest",
-            host=exc.host,
-            port=exc.port,
-            error=str(exc),
-            next="not started, exit status 2",
-        )
-        raise SystemExit(2) from exc
+    sock = listen_or_exit("ingest", settings.ingest_host, settings.ingest_port, "VIGIE_INGEST_PORT")
     config = uvicorn.Config(
         bootstrap(settings), log_level=settings.log_level.lower(), access_log=False
     )
