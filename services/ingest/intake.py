@@ -41,6 +41,14 @@ class Receipt:
     outcome: Outcome
     changed_fields: tuple[str, ...] = ()
 
+    @classmethod
+    def of(cls, write: Write) -> Receipt:
+        """The receipt of a write that was applied."""
+        decision = write.decision
+        return cls(
+            write.event.tender.uid, decision.revision, decision.outcome, decision.changed_fields
+        )
+
 
 class TenderStore(Protocol):
     """What the intake needs of the tenders collection (see ingest.registry)."""
@@ -93,17 +101,13 @@ class TenderIntake:
         return await self._registry.get(uid)
 
     async def submit(self, tender: Tender, publisher_id: str) -> Receipt:
-        content = content_of(tender)
         for _ in range(MAX_WRITE_ATTEMPTS):
             stored = await self._settled(tender.uid)
-            decision = decide_push(stored.current if stored else None, content, tender.revision)
-            if decision.outcome == Outcome.UNCHANGED:
-                return Receipt(tender.uid, decision.revision, decision.outcome)
-            revised = tender.model_copy(update={"revision": decision.revision})
-            if await self._write(stored, revised, decision, content, publisher_id, tender.revision):
-                return Receipt(
-                    tender.uid, decision.revision, decision.outcome, decision.changed_fields
-                )
+            prepared = self._prepare(tender, stored, publisher_id)
+            if isinstance(prepared, Receipt):
+                return prepared
+            if await self._apply(prepared):
+                return Receipt.of(prepared)
         raise ConcurrentUpdateError(tender.uid)
 
     async def cancel(self, uid: str, publisher_id: str) -> Receipt:
@@ -114,11 +118,17 @@ class TenderIntake:
             decision = decide_cancel(stored.current)
             if decision.outcome == Outcome.UNCHANGED:
                 return Receipt(uid, decision.revision, decision.outcome)
-            revised = stored.tender.model_copy(update={"revision": decision.revision})
-            source_revision = stored.current.source_revision
-            content = stored.current.content
-            if await self._write(stored, revised, decision, content, publisher_id, source_revision):
-                return Receipt(uid, decision.revision, decision.outcome, decision.changed_fields)
+            current = stored.current
+            write = _write_of(
+                stored,
+                stored.tender,
+                decision,
+                current.content,
+                publisher_id,
+                current.source_revision,
+            )
+            if await self._apply(write):
+                return Receipt.of(write)
         raise ConcurrentUpdateError(uid)
 
     async def receive(self, kind: TenderEventKind, tender: Tender, publisher_id: str) -> Receipt:
@@ -132,10 +142,11 @@ class TenderIntake:
             if stored is not None:
                 return await self.cancel(tender.uid, publisher_id)
             decision = Decision(Outcome.CANCELLED, 1, ("status",))
-            revised = tender.model_copy(update={"revision": 1})
-            content = content_of(tender)
-            if await self._write(None, revised, decision, content, publisher_id, tender.revision):
-                return Receipt(tender.uid, 1, Outcome.CANCELLED, decision.changed_fields)
+            write = _write_of(
+                None, tender, decision, content_of(tender), publisher_id, tender.revision
+            )
+            if await self._apply(write):
+                return Receipt.of(write)
         raise ConcurrentUpdateError(tender.uid)
 
     async def receive_all(
@@ -194,11 +205,7 @@ class TenderIntake:
         await self._registry.clear_pending_many(events)
         for index, write in writes.items():
             if write.event.tender.uid in written:
-                decision = write.decision
-                uid = write.event.tender.uid
-                results[index] = Receipt(
-                    uid, decision.revision, decision.outcome, decision.changed_fields
-                )
+                results[index] = Receipt.of(write)
         for index, notice in enumerate(notices):
             if index not in results:
                 results[index] = await self._receive_one(notice, publisher_id)
@@ -219,14 +226,7 @@ class TenderIntake:
         decision = decide_push(stored.current if stored else None, content, tender.revision)
         if decision.outcome == Outcome.UNCHANGED:
             return Receipt(tender.uid, decision.revision, decision.outcome)
-        revised = tender.model_copy(update={"revision": decision.revision})
-        event = TenderEvent(
-            kind=_KIND[decision.outcome],
-            tender=revised,
-            changed_fields=list(decision.changed_fields),
-        )
-        expected = stored.current.revision if stored else None
-        return Write(expected, event, decision, content, publisher_id, tender.revision)
+        return _write_of(stored, tender, decision, content, publisher_id, tender.revision)
 
     async def _settled_many(self, uids: list[str]) -> dict[str, Stored]:
         """`_settled` for many tenders: events earlier attempts left unpublished go out first."""
@@ -245,31 +245,38 @@ class TenderIntake:
             await self._registry.clear_pending(uid, stored.pending_event)
         return stored
 
-    async def _write(
-        self,
-        stored: Stored | None,
-        tender: Tender,
-        decision: Decision,
-        content: dict[str, Any],
-        publisher_id: str,
-        source_revision: int,
-    ) -> bool:
-        event = TenderEvent(
-            kind=_KIND[decision.outcome],
-            tender=tender,
-            changed_fields=list(decision.changed_fields),
-        )
-        expected = stored.current.revision if stored else None
-        if not await self._registry.save(
-            expected, event, decision, content, publisher_id, source_revision
-        ):
+    async def _apply(self, write: Write) -> bool:
+        """Store the write, then publish its event and clear it; False if another writer won."""
+        event = write.event
+        args = (write.decision, write.content, write.publisher_id, write.source_revision)
+        if not await self._registry.save(write.expected, event, *args):
             return False
         await self._publisher.publish(event)
-        await self._registry.clear_pending(tender.uid, event)
+        await self._registry.clear_pending(event.tender.uid, event)
         log.info(
             "tender_event_published",
-            tender_uid=tender.uid,
+            tender_uid=event.tender.uid,
             kind=event.kind.value,
-            revision=tender.revision,
+            revision=event.tender.revision,
         )
         return True
+
+
+def _write_of(
+    stored: Stored | None,
+    tender: Tender,
+    decision: Decision,
+    content: dict[str, Any],
+    publisher_id: str,
+    source_revision: int,
+) -> Write:
+    """The write of a decision about a tender: the tender at its new revision and its event,
+    conditional on the revision that was read (none for a new tender)."""
+    revised = tender.model_copy(update={"revision": decision.revision})
+    event = TenderEvent(
+        kind=_KIND[decision.outcome],
+        tender=revised,
+        changed_fields=list(decision.changed_fields),
+    )
+    expected = stored.current.revision if stored else None
+    return Write(expected, event, decision, content, publisher_id, source_revision)
