@@ -16,6 +16,7 @@ from matcher.ports import EnterpriseChanges, MatcherStore, MatchPublisher
 from matcher.rules import Candidate
 from shared.clock import Clock, utc_now
 from shared.events import TenderEvent, TenderEventKind
+from shared.kafka.coordinates import Coordinates
 
 log = structlog.get_logger()
 
@@ -65,9 +66,24 @@ class TenderMatcher:
         if count := self.catalogue.apply(enterprise_ids, found):
             log.info("catalogue_changed", changed=count, enterprises=len(self.catalogue))
 
-    async def handle(self, event: TenderEvent) -> None:
+    async def handle(self, event: TenderEvent, at: Coordinates) -> None:
+        """Match one tender event, read from Kafka at `at`."""
         tender = event.tender
-        structlog.contextvars.bind_contextvars(tender_uid=tender.uid, revision=tender.revision)
+        with structlog.contextvars.bound_contextvars(
+            tender_uid=tender.uid, revision=tender.revision
+        ):
+            candidates, matches = await self._match(event)
+            log.info(
+                "tender_matched",
+                kind=event.kind.value,
+                candidates=candidates,
+                matches=matches,
+                **at.fields(),
+            )
+
+    async def _match(self, event: TenderEvent) -> tuple[int, int]:
+        """Store then publish the event's matches; how many candidates and matches it had."""
+        tender = event.tender
         await self._changes.catch_up()
         earlier = await self._store.earlier_matches(tender.uid, tender.revision)
         if event.kind == TenderEventKind.CANCELLED:
@@ -79,9 +95,4 @@ class TenderMatcher:
         # Stored before published: a crash in between republishes the same event ids.
         await self._store.record(matches)
         await self._publisher.publish(matches)
-        log.info(
-            "tender_matched",
-            kind=event.kind.value,
-            candidates=len(candidates),
-            matches=len(matches),
-        )
+        return len(candidates), len(matches)

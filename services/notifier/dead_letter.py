@@ -32,8 +32,8 @@ def kafka_dead_letter(broker: KafkaBroker, topic: str) -> DeadLetter:
         source = delivery.get("source", {})
         headers = dead_letter_headers(
             topic=source.get("topic", topic),
-            partition=source.get("partition", ""),
-            offset=source.get("offset", ""),
+            partition=str(source.get("partition", "")),
+            offset=str(source.get("offset", "")),
             attempts=delivery.get("attempts", 0),
             error=error,
             delivery_key=str(delivery["_id"]),

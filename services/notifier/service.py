@@ -39,6 +39,7 @@ from shared.enterprises import Cadence, Enterprise
 from shared.events import Channel, DeliveryEvent, DeliveryStatus, MatchEvent, MatchKind
 from shared.kafka.batch import Consumed
 from shared.kafka.consumer import PermanentError, RetryPolicy
+from shared.kafka.coordinates import Coordinates
 
 log = structlog.get_logger()
 Document = dict[str, Any]
@@ -93,7 +94,7 @@ def match_event(
 
 
 def delivery_details(
-    match: MatchEvent, channel: Channel, source: dict[str, str], kind: str = "alert"
+    match: MatchEvent, channel: Channel, source: Coordinates, kind: str = "alert"
 ) -> Document:
     return {
         "type": kind,
@@ -105,7 +106,7 @@ def delivery_details(
         "channel": channel.value,
         "kind": match.kind.value,
         "match": match.model_dump_json(),
-        "source": source,
+        "source": source.fields(),
     }
 
 
@@ -147,14 +148,14 @@ class Notifier:
             for channel in channels:
                 key, details = (
                     delivery_key(match, channel),
-                    delivery_details(match, channel, consumed.source()),
+                    delivery_details(match, channel, consumed.at),
                 )
                 cadence = cadence_for(enterprise, match.profile_id)
                 if cadence == Cadence.INSTANT or is_urgent(match, now):
                     instant.setdefault(key, (details, match))
                 elif not await self._hold(enterprise, match, key, details, channel, cadence, now):
                     await self._already_recorded(key, now)
-            await self._plan_reminders(enterprise, match, channels, consumed.source(), now)
+            await self._plan_reminders(enterprise, match, channels, consumed.at, now)
         leased = await self._deliverer.claim_leased([(k, d) for k, (d, _) in instant.items()], now)
         for key in instant:
             if key not in leased:
@@ -219,7 +220,7 @@ class Notifier:
         enterprise: Enterprise,
         match: MatchEvent,
         channels: list[Channel],
-        source: dict[str, str],
+        source: Coordinates,
         now: datetime,
     ) -> None:
         uid = match.tender.uid

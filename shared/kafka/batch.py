@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Generic, TypeVar
 
 import structlog
@@ -23,7 +24,14 @@ from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from faststream.message import StreamMessage
 
-from shared.kafka.consumer import PermanentError, RetryPolicy, handle_with_retries, send_to_dlq
+from shared.kafka.consumer import (
+    PermanentError,
+    RetryPolicy,
+    coordinates,
+    handle_with_retries,
+    send_to_dlq,
+)
+from shared.kafka.coordinates import Coordinates
 
 T = TypeVar("T")
 log = structlog.get_logger()
@@ -31,15 +39,10 @@ log = structlog.get_logger()
 
 @dataclass(frozen=True)
 class Consumed(Generic[T]):
-    """A parsed record and where it came from (for dead-letter headers and audit)."""
+    """A parsed record and where it was read (for dead-letter headers and audit)."""
 
     event: T
-    topic: str
-    partition: int
-    offset: int
-
-    def source(self) -> dict[str, str]:
-        return {"topic": self.topic, "partition": str(self.partition), "offset": str(self.offset)}
+    at: Coordinates
 
 
 HandleBatch = Callable[[list[Consumed[T]]], Awaitable[None]]
@@ -52,13 +55,8 @@ async def _one_by_one(
     retry: RetryPolicy,
 ) -> None:
     for record, consumed in pairs:
-        structlog.contextvars.bind_contextvars(
-            topic=record.topic, partition=record.partition, offset=record.offset
-        )
-        try:
-            await handle_with_retries(broker, record, [consumed], handle, retry)
-        finally:
-            structlog.contextvars.clear_contextvars()
+        with structlog.contextvars.bound_contextvars(**consumed.at.fields()):
+            await handle_with_retries(broker, record, partial(handle, [consumed]), retry)
 
 
 async def process_batch(
@@ -77,7 +75,7 @@ async def process_batch(
         except ValueError as exc:  # pydantic's ValidationError is a ValueError
             await send_to_dlq(broker, record, f"cannot parse: {exc}", attempts=1)
             continue
-        pairs.append((record, Consumed(event, record.topic, record.partition, record.offset)))
+        pairs.append((record, Consumed(event, coordinates(record))))
     if not pairs:
         return
     batch = [consumed for _, consumed in pairs]
@@ -92,7 +90,7 @@ async def process_batch(
             if attempt == retry.attempts:
                 log.warning(
                     "batch_failed",
-                    operation=f"handle a batch of {pairs[0][1].topic}",
+                    operation=f"handle a batch of {pairs[0][1].at.topic}",
                     size=len(batch),
                     offsets=_offsets(batch),
                     attempts=attempt,
@@ -103,7 +101,7 @@ async def process_batch(
             delay = retry.delay(attempt)
             log.warning(
                 "retrying_batch",
-                operation=f"handle a batch of {pairs[0][1].topic}",
+                operation=f"handle a batch of {pairs[0][1].at.topic}",
                 size=len(batch),
                 offsets=_offsets(batch),
                 attempt=attempt,
@@ -120,8 +118,9 @@ def _offsets(batch: Sequence[Consumed[Any]]) -> str:
     """Where a batch's records are, for logs: `partition:first-last` per partition."""
     spans: dict[int, tuple[int, int]] = {}
     for item in batch:
-        low, high = spans.get(item.partition, (item.offset, item.offset))
-        spans[item.partition] = (min(low, item.offset), max(high, item.offset))
+        at = item.at
+        low, high = spans.get(at.partition, (at.offset, at.offset))
+        spans[at.partition] = (min(low, at.offset), max(high, at.offset))
     return ", ".join(f"{p}:{low}-{high}" for p, (low, high) in sorted(spans.items()))
 
 

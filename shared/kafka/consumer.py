@@ -3,6 +3,9 @@
 The subscriber commits only after this returns (FastStream `NACK_ON_ERROR`), so an effect is
 durable before its offset is committed; a message that cannot be parsed, or still fails after
 the retries, goes to `<topic>.dlq` with headers saying why and the consumer moves on.
+
+A handler is given the event and the record's `Coordinates` as arguments; while it runs, the
+coordinates are also bound to the log context, so every log line it writes names the record.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, TypeVar
 
 import structlog
@@ -20,11 +24,15 @@ from faststream.kafka.annotations import KafkaMessage
 from faststream.message import StreamMessage
 
 from shared.backoff import Backoff
+from shared.kafka.coordinates import Coordinates
 from shared.kafka.dead_letter_headers import dead_letter_headers
 from shared.kafka.topics import dlq_topic
 
 T = TypeVar("T")
 log = structlog.get_logger()
+
+Handle = Callable[[T, Coordinates], Awaitable[None]]
+"""A record's handler: its parsed event, and where the record was read."""
 
 
 class PermanentError(Exception):
@@ -69,39 +77,38 @@ async def send_to_dlq(
     )
 
 
+def coordinates(record: ConsumerRecord[Any, Any]) -> Coordinates:
+    return Coordinates(record.topic, record.partition, record.offset)
+
+
 async def process_record(
     broker: KafkaBroker,
     record: ConsumerRecord[Any, Any],
     decode: Callable[[bytes], T],
-    handle: Callable[[T], Awaitable[None]],
+    handle: Handle[T],
     retry: RetryPolicy,
 ) -> None:
-    structlog.contextvars.bind_contextvars(
-        topic=record.topic, partition=record.partition, offset=record.offset
-    )
-    try:
+    at = coordinates(record)
+    with structlog.contextvars.bound_contextvars(**at.fields()):
         try:
             event = decode(record.value or b"")
         except ValueError as exc:  # pydantic's ValidationError is a ValueError
             await send_to_dlq(broker, record, f"cannot parse: {exc}", attempts=1)
             return
-        await handle_with_retries(broker, record, event, handle, retry)
-    finally:
-        structlog.contextvars.clear_contextvars()
+        await handle_with_retries(broker, record, partial(handle, event, at), retry)
 
 
 async def handle_with_retries(
     broker: KafkaBroker,
     record: ConsumerRecord[Any, Any],
-    event: T,
-    handle: Callable[[T], Awaitable[None]],
+    attempt_once: Callable[[], Awaitable[None]],
     retry: RetryPolicy,
 ) -> None:
-    """Handle one record's event, retrying transient failures with backoff; a permanent failure,
-    or one that outlasts the retries, sends the record to its dead-letter topic."""
+    """Handle one record (`attempt_once`), retrying transient failures with backoff; a permanent
+    failure, or one that outlasts the retries, sends the record to its dead-letter topic."""
     for attempt in range(1, retry.attempts + 1):
         try:
-            await handle(event)
+            await attempt_once()
             return
         except PermanentError as exc:
             await send_to_dlq(broker, record, f"permanent failure: {exc}", attempts=attempt)
@@ -133,9 +140,10 @@ def subscribe_guarded(
     topic: str,
     group_id: str,
     decode: Callable[[bytes], T],
-    handle: Callable[[T], Awaitable[None]],
+    handle: Handle[T],
     retry: RetryPolicy | None = None,
 ) -> None:
+    """Subscribe `handle` to `topic`, one record at a time, through `process_record`."""
     policy = retry or RetryPolicy()
 
     async def consume(body: bytes, message: KafkaMessage) -> None:

@@ -13,6 +13,7 @@ from ingest.api import create_app
 from ingest.intake import TenderIntake
 from ingest.ratelimit import RateLimiter
 from shared.kafka.consumer import RetryPolicy, process_record
+from shared.kafka.coordinates import Coordinates
 from tests.factories import tender_data
 from tests.fakes import TEST_KEY, InMemoryTenders, RecordingPublisher, authenticate
 
@@ -67,7 +68,10 @@ async def test_a_consumer_names_the_record_each_attempt_and_the_dead_letter() ->
         headers=[],
     )
 
-    async def handle(event: bytes) -> None:
+    given: list[Coordinates] = []
+
+    async def handle(event: bytes, at: Coordinates) -> None:
+        given.append(at)
         raise TimeoutError("mongodb did not answer")
 
     broker = _Broker()
@@ -84,6 +88,8 @@ async def test_a_consumer_names_the_record_each_attempt_and_the_dead_letter() ->
         )
     finally:
         structlog.reset_defaults()
+    # The handler is told where the record was read, at each attempt.
+    assert given == [Coordinates("vigie.matches.v1", 2, 41)] * 3
     retries = [e for e in seen.entries if e["event"] == "retrying"]
     assert [e["attempt"] for e in retries] == [1, 2]
     for entry in retries:

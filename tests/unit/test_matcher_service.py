@@ -8,9 +8,11 @@ from datetime import timedelta
 from matcher.service import TenderMatcher
 from shared.enterprises import Enterprise
 from shared.events import MatchKind, Tender, TenderEvent, TenderEventKind
+from shared.kafka.coordinates import Coordinates
 from tests.factories import NOW, enterprise_data, make_enterprise, make_tender
 from tests.fakes import AnnouncedChanges, InMemoryMatcherStore, ManualClock, RecordingMatchPublisher
 
+AT = Coordinates("vigie.tenders.v1", 0, 7)
 ELSEWHERE = [
     {"id": "far", "codes": [{"scheme": "UNSPSC", "prefix": "7611"}], "territories": ["FR-35"]}
 ]
@@ -31,7 +33,7 @@ class Rig:
         """The enterprises this event's published matches reach, with their kind."""
         before = len(self.publisher.events)
         event = TenderEvent(kind=kind, tender=tender, changed_fields=changed or [])
-        await self.matcher.handle(event)
+        await self.matcher.handle(event, AT)
         return {m.enterprise_id: m.kind for m in self.publisher.events[before:]}
 
 
@@ -60,7 +62,7 @@ async def test_a_publication_that_failed_is_published_again_with_the_same_event_
     event = TenderEvent(kind=TenderEventKind.PUBLISHED, tender=make_tender())
     rig.publisher.fail = True
     try:
-        await rig.matcher.handle(event)
+        await rig.matcher.handle(event, AT)
     except ConnectionError:
         pass
     else:
@@ -68,7 +70,7 @@ async def test_a_publication_that_failed_is_published_again_with_the_same_event_
     [stored] = rig.store.matches.values()  # stored before publishing
 
     rig.publisher.fail = False
-    await rig.matcher.handle(event)  # the redelivery
+    await rig.matcher.handle(event, AT)  # the redelivery
 
     assert [m.event_id for m in rig.publisher.events] == [stored.event_id]
     assert len(rig.store.matches) == 1

@@ -36,6 +36,7 @@ from shared.events import (
     TenderEventKind,
 )
 from shared.kafka.batch import Consumed
+from shared.kafka.coordinates import Coordinates
 from shared.mongo import Document
 from tests.factories import make_enterprise, make_tender
 from tests.integration.notifier.harness import ManualClock, running_notifier
@@ -206,7 +207,7 @@ async def test_a_crash_between_the_record_and_its_outbox_entry_is_repaired_by_re
 
     # The first notifier records the intent, then dies before writing the outbox entry.
     monkeypatch.setattr(crashing._outbox, "insert_many", crash)
-    details = delivery_details(match, Channel.EMAIL, {"topic": "t", "partition": "0"})
+    details = delivery_details(match, Channel.EMAIL, Coordinates("t", 0, 1))
     with pytest.raises(_Crash):
         await crashing.claim_leased(key, details, datetime.now(UTC), 60)
     orphan = await db["deliveries"].find_one({"_id": key})
@@ -244,7 +245,7 @@ async def test_a_crash_between_a_held_item_and_its_digest_is_repaired_by_redeliv
     key = delivery_key(match, Channel.EMAIL)
     at = DAWN + timedelta(hours=2)
     digest = digest_key(enterprise.id, Channel.EMAIL, at)
-    held = {**delivery_details(match, Channel.EMAIL, {"topic": "t"}), "digest_key": digest}
+    held = {**delivery_details(match, Channel.EMAIL, Coordinates("t", 0, 1)), "digest_key": digest}
     # The first notifier holds the item, then dies before its digest hears of it.
     assert await DeliveryStore(db).hold(key, held, at, DAWN)
     clock = ManualClock(DAWN)
@@ -293,7 +294,9 @@ async def test_a_match_twice_in_one_batch_is_handed_over_once(db: AsyncDatabase[
     deliverer = Deliverer(store, {}, publish, dead_letter, clock, Settler(store, publish, clock))
     channels = {Channel.EMAIL: cast(ChannelSender, object())}
     notifier = Notifier(store, channels, publish, deliverer, cast(Dispatcher, dispatcher), clock)
-    await notifier.handle_batch([Consumed(match, "t", 0, 1), Consumed(match, "t", 0, 2)])
+    await notifier.handle_batch(
+        [Consumed(match, Coordinates("t", 0, 1)), Consumed(match, Coordinates("t", 0, 2))]
+    )
 
     assert dispatcher.submitted == [delivery_key(match, Channel.EMAIL)]
     assert list(await _outbox(db)) == [delivery_key(match, Channel.EMAIL)]

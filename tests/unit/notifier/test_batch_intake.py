@@ -36,7 +36,7 @@ async def test_a_batch_is_handled_once_and_a_poison_record_goes_to_the_dlq_alone
     broker, seen = _Broker(), list[list[tuple[str, int]]]()
 
     async def handle(batch: list[Consumed[str]]) -> None:
-        seen.append([(c.event, c.offset) for c in batch])
+        seen.append([(c.event, c.at.offset) for c in batch])
 
     records = [_record(0, b"1"), _record(1, b"oops"), _record(2, b"3")]
     await process_batch(cast(KafkaBroker, broker), records, _decode, handle, NO_WAIT)

@@ -13,6 +13,7 @@ from shared.enterprises import Enterprise
 from shared.events import Channel, DeliveryStatus, MatchEvent
 from shared.kafka.batch import Consumed
 from shared.kafka.consumer import RetryPolicy
+from shared.kafka.coordinates import Coordinates
 from tests.factories import NOW, make_enterprise
 from tests.fakes import (
     InlineDispatch,
@@ -24,6 +25,7 @@ from tests.fakes import (
 )
 from tests.unit.notifier.builders import a_match
 
+MATCHES = "vigie.matches.v1"
 RETRY = DeliveryRetry(attempts=3, backoff=RetryPolicy(base_seconds=5.0, cap_seconds=60.0))
 
 
@@ -38,7 +40,7 @@ class Rig:
     deliverer: Deliverer
 
     async def consume(self, match: MatchEvent, offset: int = 1) -> None:
-        await self.notifier.handle_batch([Consumed(match, "vigie.matches.v1", 0, offset)])
+        await self.notifier.handle_batch([Consumed(match, Coordinates(MATCHES, 0, offset))])
 
     def status(self, key: str) -> str:
         return str(self.store.records[key]["status"])
@@ -78,7 +80,7 @@ async def test_a_redelivered_match_sends_nothing() -> None:
     await r.consume(match, offset=1)
     await r.consume(match, offset=1)  # Kafka delivered it again
     await r.notifier.handle_batch(
-        [Consumed(match, "vigie.matches.v1", 0, 2), Consumed(match, "vigie.matches.v1", 0, 3)]
+        [Consumed(match, Coordinates(MATCHES, 0, 2)), Consumed(match, Coordinates(MATCHES, 0, 3))]
     )
 
     assert r.email.sent == [delivery_key(match, Channel.EMAIL)]
