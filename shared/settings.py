@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Literal
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -17,6 +18,9 @@ class CommonSettings(BaseSettings):
     mongodb_url: str = "mongodb://127.0.0.1:27017/vigie"
     # Prefixes every topic name; empty in production, unique per test run so runs never mix.
     topic_prefix: str = ""
+    # Partitions of each topic Vigie creates (an existing topic keeps its count): the most
+    # instances of one service that can share its work. See docs/SCALING.md.
+    topic_partitions: int = Field(default=6, ge=1)
     log_format: Literal["auto", "json", "console"] = "auto"
     log_level: str = "INFO"
 

@@ -32,7 +32,11 @@ class IngestRuntime:
     intake: TenderIntake
 
     async def start(self) -> None:
-        await ensure_topics(self.settings.kafka_bootstrap, all_topics(self.settings.topic_prefix))
+        await ensure_topics(
+            self.settings.kafka_bootstrap,
+            all_topics(self.settings.topic_prefix),
+            partitions=self.settings.topic_partitions,
+        )
         await self.registry.ensure_indexes()
         await self.directory.ensure_indexes()
         await self.broker.start()

@@ -36,7 +36,11 @@ class MatcherService:
     _reloader: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
-        await ensure_topics(self.settings.kafka_bootstrap, all_topics(self.settings.topic_prefix))
+        await ensure_topics(
+            self.settings.kafka_bootstrap,
+            all_topics(self.settings.topic_prefix),
+            partitions=self.settings.topic_partitions,
+        )
         await self.store.ensure_indexes()
         await self.changes.start()  # before the load: no change falls between the two
         await self.matcher.load_all()

@@ -53,7 +53,11 @@ class NotifierService:
     app: FastAPI
 
     async def start(self) -> None:
-        await ensure_topics(self.settings.kafka_bootstrap, all_topics(self.settings.topic_prefix))
+        await ensure_topics(
+            self.settings.kafka_bootstrap,
+            all_topics(self.settings.topic_prefix),
+            partitions=self.settings.topic_partitions,
+        )
         await self.store.ensure_indexes()
         await self.preferences.ensure_indexes()
         self.settler.start()

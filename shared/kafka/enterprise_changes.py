@@ -35,7 +35,11 @@ def announcer_on(broker: KafkaBroker, settings: CommonSettings) -> Announce:
 @asynccontextmanager
 async def enterprise_announcer(settings: CommonSettings) -> AsyncIterator[Announce]:
     """A broker of its own, for a command that writes enterprises and exits (the import)."""
-    await ensure_topics(settings.kafka_bootstrap, [settings.topic(ENTERPRISES_TOPIC)])
+    await ensure_topics(
+        settings.kafka_bootstrap,
+        [settings.topic(ENTERPRISES_TOPIC)],
+        partitions=settings.topic_partitions,
+    )
     broker = make_broker(settings, client_id="vigie-enterprises")
     await broker.connect()
     try:

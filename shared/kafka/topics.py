@@ -1,4 +1,13 @@
-"""Topic creation: every topic Vigie uses and its dead-letter twin, created if missing."""
+"""Topic creation: every topic Vigie uses and its dead-letter twin, created if missing.
+
+Each topic has `VIGIE_TOPIC_PARTITIONS` partitions (6 unless set): the most instances of one
+service that share its work. Order holds per key, and every topic is keyed so that the order
+that matters holds: `vigie.tenders.v1` by tender uid (a tender's revisions are matched in
+order), `vigie.matches.v1`, `vigie.deliveries.v1` and `vigie.enterprises.v1` by enterprise id
+(an enterprise's alerts, outcomes and profile changes in order). A dead-letter topic keeps the
+key of the record it holds. An existing topic keeps its partition count: adding partitions
+moves keys to other partitions, which an operator does on purpose (docs/SCALING.md).
+"""
 
 from __future__ import annotations
 
@@ -10,7 +19,7 @@ from aiokafka.errors import TopicAlreadyExistsError
 
 from shared.events import DELIVERIES_TOPIC, ENTERPRISES_TOPIC, MATCHES_TOPIC, TENDERS_TOPIC
 
-DEFAULT_PARTITIONS = 3
+DEFAULT_PARTITIONS = 6
 DLQ_SUFFIX = ".dlq"
 
 
