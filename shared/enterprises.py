@@ -14,6 +14,7 @@ from typing import Annotated, Any
 from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, field_validator
 
 from shared.events import Category, Channel, CodeScheme, TerritoryCode
+from shared.languages import DEFAULT, SUPPORTED
 
 
 class Strict(BaseModel):
@@ -149,7 +150,8 @@ class Enterprise(Strict):
     identifiers: Identifiers = Identifiers()
     social_economy: SocialEconomyStatus
     contacts: Contacts
-    language: Annotated[str, Field(pattern=r"^(fr|en)$")] = "fr"
+    # A language Vigie writes in (shared.languages); unknown: the same default as every fallback.
+    language: Annotated[str, Field(pattern=f"^({'|'.join(SUPPORTED)})$")] = DEFAULT
     timezone: str = "America/Toronto"
     consent: dict[str, Consent] = {}
     profiles: Annotated[list[AlertProfile], Field(min_length=1)]

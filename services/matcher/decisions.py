@@ -17,6 +17,7 @@ from shared.events import (
     TenderEventKind,
     match_id_for,
 )
+from shared.languages import written_language
 
 _EVENT_NAMESPACE = uuid.UUID("5b7c4a52-8f0e-4f43-9c39-5f0d6a0e2b1e")
 
@@ -83,7 +84,7 @@ def _cancellations(
         if enterprise.id not in earlier:
             continue
         match_id = match_id_for(tender.uid, tender.revision, enterprise.id)
-        text = _CANCELLED_TEXT.get(enterprise.language, _CANCELLED_TEXT["en"])
+        text = _CANCELLED_TEXT[written_language(enterprise.language)]
         planned.append(
             MatchEvent(
                 event_id=_event_id(match_id, MatchKind.CANCELLED),

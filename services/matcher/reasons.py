@@ -1,8 +1,12 @@
-"""Human-readable reasons, in the enterprise's language (French or English)."""
+"""Human-readable reasons, in the enterprise's language (French or English).
+
+A language Vigie does not write falls back by `shared.languages.written_language`.
+"""
 
 from __future__ import annotations
 
 from shared.events import MatchReason
+from shared.languages import written_language
 
 _TEXTS: dict[str, dict[str, str]] = {
     "code": {
@@ -37,8 +41,7 @@ _TEXTS: dict[str, dict[str, str]] = {
 
 
 def reason(key: str, language: str, /, **params: str) -> MatchReason:
-    texts = _TEXTS[key]
-    template = texts.get(language, texts["en"])
+    template = _TEXTS[key][written_language(language)]
     return MatchReason(code=key, text=template.format(**params))
 
 
@@ -73,7 +76,7 @@ _CHANGED = {"fr": "Modifié : {fields}", "en": "Changed: {fields}"}
 
 def changes_reason(changed_fields: list[str], language: str) -> MatchReason:
     """What an amendment changed, in words: "Modifié : date limite, valeur estimée"."""
-    language = language if language in _CHANGED else "en"
+    language = written_language(language)
     names = _FIELD_NAMES[language]
     fields = ", ".join(names.get(field, field.replace("_", " ")) for field in changed_fields)
     return MatchReason(code="changed", text=_CHANGED[language].format(fields=fields))

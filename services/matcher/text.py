@@ -17,6 +17,7 @@ from functools import lru_cache
 
 import snowballstemmer
 
+from shared.languages import written_language
 from shared.text import fold
 
 _WORD = re.compile(r"[a-z0-9]+")
@@ -25,8 +26,9 @@ MIN_PREFIX = 4
 
 
 def stemmer_name(language: str) -> str:
-    """The Snowball stemmer a language's text goes through; unknown languages get English's."""
-    return _STEMMERS.get(language, "english")
+    """The Snowball stemmer a language's text goes through; a language with none of its own
+    gets the one `shared.languages.written_language` falls back to (French's)."""
+    return _STEMMERS[written_language(language)]
 
 
 # One language per stemmer, to stem a profile's phrase as each kind of notice would.
