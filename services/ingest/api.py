@@ -20,6 +20,7 @@ from fastapi.responses import JSONResponse
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field, ValidationError
 
+from ingest import asyncapi_page
 from ingest.formats import Parsed, Rejected, Skipped
 from ingest.intake import (
     ConcurrentUpdateError,
@@ -333,6 +334,7 @@ def create_app(
     app.add_exception_handler(Unavailable, _unavailable)
     app.state.authenticate = authenticate
     app.state.limiter = limiter
+    app.include_router(asyncapi_page.router)
     errors: dict[int | str, dict[str, Any]] = {
         401: {"description": "missing or invalid API key"},
         403: {"description": "outside this key's buyers or sources"},
