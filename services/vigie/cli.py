@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from enum import StrEnum
 from pathlib import Path
 from types import ModuleType
@@ -42,7 +43,7 @@ enterprises_app = typer.Typer(help="Enterprises and their alert profiles.", no_a
 publishers_app = typer.Typer(help="API clients that push tenders.", no_args_is_help=True)
 dlq_app = typer.Typer(help="Dead-letter topics: what failed and why; replay.", no_args_is_help=True)
 services_app = typer.Typer(
-    help="Vigie's services that `vigie demo` started, without the stack's servers.",
+    help="Vigie's three services as processes beside the local stack, with replicas.",
     no_args_is_help=True,
 )
 app.add_typer(stack_app, name="stack")
@@ -129,21 +130,70 @@ def stack_down(
 def stack_status(only: Only = None) -> None:
     """Each component and service, its address, whether it answers and who started it."""
     stack_cli = _stack_cli()
-    from vigie.services_runner import SERVICES, running
+    from vigie.services_runner import replica_states
     from vigie_stack.config import StackConfig
 
     stack_cli.status(_names(only))
-    config = StackConfig.from_env()
     table = Table("service", "pid")
-    for name in SERVICES:
-        pid = running(config, name)
-        table.add_row(name, str(pid) if pid else "not running")
+    for state in replica_states(StackConfig.from_env(), os.environ):
+        table.add_row(state.label, str(state.pid) if state.pid else "not running")
     console.print(table)
+
+
+Replicas = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--replicas",
+        help="SERVICE=N[,SERVICE=N…]: run N replicas of SERVICE (one consumer group; replica i "
+        "listens on the service's port + i). Services not named keep what runs.",
+        show_default=False,
+    ),
+]
+
+
+@services_app.command("up")
+def services_up(
+    replicas: Replicas = None,
+    timeout: Annotated[float, typer.Option(help="Seconds to wait until they are ready.")] = 60.0,
+) -> None:
+    """Start the three services (no demo data) on the local stack, or where the operator's
+    VIGIE_ environment says; dev secrets of the stack dir unless VIGIE_ ones are set."""
+    _stack_cli()
+    from vigie.services_runner import (
+        operator_env,
+        parse_replicas,
+        start_services,
+        wait_until_ready,
+    )
+    from vigie_stack.config import StackConfig
+
+    try:
+        counts = parse_replicas(",".join(replicas or []))
+    except ValueError as exc:
+        console.print(f"[red]--replicas {exc}", markup=True)
+        raise typer.Exit(2) from exc
+    config = StackConfig.from_env()
+    env = operator_env(config, os.environ)
+    services = start_services(config, env, counts)
+    problems = [f"{s.label} not started: {s.problem}" for s in services if s.problem]
+    if problems:
+        console.print("\n".join(problems), markup=False)
+        raise typer.Exit(1)
+    for service in services:
+        where = f" at {service.listener.url}" if service.listener else ""
+        state = "started" if service.started else "already running"
+        console.print(f"{service.label}: {state} (pid {service.pid}{where}, log {service.log})")
+    try:
+        wait_until_ready(config, services, env, timeout)
+    except RuntimeError as exc:
+        console.print(str(exc), markup=False, style="red")
+        raise typer.Exit(1) from exc
+    console.print("[green]services ready")
 
 
 @services_app.command("down")
 def services_down() -> None:
-    """Stop the services `vigie demo` started from this stack dir; the servers keep running."""
+    """Stop every replica of the services started from this stack dir; the servers keep running."""
     _stack_cli()
     from vigie.services_runner import stop_services
     from vigie_stack.config import StackConfig
@@ -157,16 +207,34 @@ def services_down() -> None:
 
 @services_app.command("status")
 def services_status() -> None:
-    """Each service `vigie demo` starts, and its pid when it runs; exit status 1 if none runs."""
+    """Each replica: pid, address, live and ready (from its /health endpoints); exit status 1
+    if no service runs."""
     _stack_cli()
-    from vigie.services_runner import SERVICES, running
+    from vigie.service_health import probe
+    from vigie.services_runner import replica_states
     from vigie_stack.config import StackConfig
 
-    config = StackConfig.from_env()
-    pids = {name: running(config, name) for name in SERVICES}
-    for name, pid in pids.items():
-        console.print(f"{name}: {f'pid {pid}' if pid else 'not running'}")
-    if not any(pids.values()):
+    states = replica_states(StackConfig.from_env(), os.environ)
+    table = Table("service", "pid", "address", "live", "ready", "detail")
+    for state in states:
+        if state.pid is None:
+            table.add_row(state.label, "not running", "-", "-", "-", str(state.log))
+            continue
+        if state.listener is None:
+            table.add_row(state.label, str(state.pid), "-", "?", "?", "no HTTP port")
+            continue
+        health = probe(state.listener.url)
+        detail = health.ready.detail if health.ready.ok is not True else health.live.detail
+        table.add_row(
+            state.label,
+            str(state.pid),
+            state.listener.url,
+            health.live.word,
+            health.ready.word,
+            detail,
+        )
+    console.print(table)
+    if not any(state.pid for state in states):
         raise typer.Exit(1)
 
 

@@ -22,22 +22,12 @@ from shared.settings import CommonSettings
 from vigie.demo_tenders import DEMO_BUYER_IDS, DEMO_SOURCES, demo_tenders
 from vigie.enterprise_file import parse_enterprises
 from vigie.enterprise_store import upsert_enterprises
-from vigie.services_runner import listeners, start_services, wait_until_ready
+from vigie.services_runner import dev_secret, listeners, start_services, wait_until_ready
 from vigie_stack import stack
 from vigie_stack.config import StackConfig
 
 DEMO_ENTERPRISES = Path(__file__).parent / "demo_data" / "enterprises.json"
 EXPECTED_EMAILS = 4
-
-
-def _dev_secret(config: StackConfig, name: str) -> str:
-    """A secret made once for this local stack (kept in its folder), never a built-in one."""
-    path = config.run_dir / f"dev-{name}"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(32))
-        path.chmod(0o600)
-    return path.read_text().strip()
 
 
 def _service_env(config: StackConfig) -> dict[str, str]:
@@ -53,8 +43,8 @@ def _service_env(config: StackConfig) -> dict[str, str]:
         or f"{config.mongo_url.rstrip('/')}/vigie",
         "VIGIE_SMTP_HOST": config.host,
         "VIGIE_SMTP_PORT": str(config.smtp_port),
-        "VIGIE_API_KEY_PEPPER": _dev_secret(config, "api-key-pepper"),
-        "VIGIE_UNSUBSCRIBE_SIGNING_KEY": _dev_secret(config, "unsubscribe-signing-key"),
+        "VIGIE_API_KEY_PEPPER": dev_secret(config, "api-key-pepper"),
+        "VIGIE_UNSUBSCRIBE_SIGNING_KEY": dev_secret(config, "unsubscribe-signing-key"),
     }
 
 

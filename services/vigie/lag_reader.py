@@ -22,6 +22,7 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.coordinator.protocol import ConsumerProtocolMemberMetadata
 from aiokafka.protocol.admin import (
     DescribeGroupsRequest_v0,
     DescribeGroupsRequest_v1,
@@ -135,35 +136,44 @@ async def read_snapshot(bootstrap: str, topic_prefix: str = "") -> LagSnapshot:
 
 async def _read(admin: AIOKafkaAdminClient, consumer: AIOKafkaConsumer, prefix: str) -> LagSnapshot:
     names = [name for name, _ in await admin.list_consumer_groups()]
+    described = await _describe(admin, names)
     commits = {name: await _commits(admin, name, prefix) for name in names}
-    commits = {name: offsets for name, offsets in commits.items() if offsets}
+    # A group's topics: those it committed on, and those its live members subscribe to (a
+    # group that has not committed yet still has a lag: all it has not read).
+    group_topics = {
+        name: {tp.topic for tp in commits[name]}
+        | {t for t in described.get(name, _UNKNOWN).topics if t.startswith(prefix)}
+        for name in names
+    }
+    group_topics = {name: topics for name, topics in group_topics.items() if topics}
     topics = [t for t in await admin.list_topics() if t.startswith(prefix)]
     partitions = await _partitions(
-        admin, {*topics, *(tp.topic for c in commits.values() for tp in c)}
+        admin, {*topics, *(t for ts in group_topics.values() for t in ts)}
     )
     starts, ends = await _bounds(consumer, partitions)
     positions = [
-        PartitionOffsets(group, tp.topic, tp.partition, committed.get(tp), starts[tp], ends[tp])
-        for group, committed in commits.items()
+        PartitionOffsets(
+            group, tp.topic, tp.partition, commits[group].get(tp), starts[tp], ends[tp]
+        )
+        for group, wanted in group_topics.items()
         for tp in partitions
-        if tp.topic in {c.topic for c in committed}
+        if tp.topic in wanted
     ]
     now = time.time()
-    wanted = {(p.topic, p.partition, next_offset(p)) for p in positions if lag_messages(p)}
-    stamps = await _timestamps(consumer, wanted)
-    members = await _members(admin, list(commits))
+    stamps = await _timestamps(
+        consumer, {(p.topic, p.partition, next_offset(p)) for p in positions if lag_messages(p)}
+    )
     groups = []
-    for group in sorted(commits):
+    for group in sorted(group_topics):
         lags = tuple(
             PartitionLag(p, lag_messages(p), _age(p, stamps, now))
             for p in positions
             if p.group == group
         )
-        state, count = members.get(group, ("Unknown", 0))
-        groups.append(GroupLag(group, state, count, lags))
-    dead = await _dead_letters(
-        consumer, [t for t in topics if is_dead_letter_topic(t)], partitions, starts, ends
-    )
+        about = described.get(group, _UNKNOWN)
+        groups.append(GroupLag(group, about.state, about.members, lags))
+    dead_topics = [t for t in topics if is_dead_letter_topic(t)]
+    dead = await _dead_letters(consumer, dead_topics, partitions, starts, ends)
     return LagSnapshot(now, tuple(groups), dead)
 
 
@@ -249,18 +259,37 @@ async def _first_records(
     return found
 
 
-async def _members(admin: AIOKafkaAdminClient, groups: list[str]) -> dict[str, tuple[str, int]]:
-    """Each group's state and count of live members, asked of its coordinator."""
+@dataclass(frozen=True)
+class _Described:
+    state: str
+    members: int
+    topics: frozenset[str]  # what its live members subscribe to
+
+
+_UNKNOWN = _Described("Unknown", 0, frozenset())
+
+
+def _subscription(metadata: bytes) -> set[str]:
+    """The topics a member subscribes to, from its consumer-protocol metadata."""
+    try:
+        return set(ConsumerProtocolMemberMetadata.decode(metadata).subscription)
+    except Exception:  # not the consumer protocol (a connector, a stream app): no topics known
+        return set()
+
+
+async def _describe(admin: AIOKafkaAdminClient, groups: list[str]) -> dict[str, _Described]:
+    """Each group's state, live members and their subscriptions, asked of its coordinator."""
     by_coordinator: dict[int, list[str]] = defaultdict(list)
     for group in groups:
         by_coordinator[await admin.find_coordinator(group)].append(group)
-    found: dict[str, tuple[str, int]] = {}
+    found: dict[str, _Described] = {}
     for node, names in by_coordinator.items():
         # A private member: aiokafka's public describe_consumer_groups is the broken one.
         response = await admin._client.send(node, _DescribeClassicGroups(names))
         for error_code, group, state, _type, _protocol, members, *_ in response.groups:
             if error_code == 0:
-                found[group] = (state, len(members))
+                topics = frozenset(t for m in members for t in _subscription(m[3]))
+                found[group] = _Described(state, len(members), topics)
     return found
 
 

@@ -1,14 +1,25 @@
 """Vigie's own three services run as background processes beside the local stack.
 
-They are started by `vigie demo` and stopped by `vigie stack down` (or
-`vigie services down`), with pidfiles and logs in the stack dir like the servers. Each listens
-where its settings say (`VIGIE_INGEST_HOST/PORT`, `VIGIE_NOTIFIER_HOST/PORT`); a port another
-process holds is reported, naming it, and that service is not started.
+Started by `vigie services up` (and by `vigie demo`), stopped by `vigie services down` or
+`vigie stack down`, with pidfiles and logs in the stack dir like the servers.
+
+Replicas: `--replicas matcher=3` runs three matcher processes. They share the service's
+consumer group (one `VIGIE_<SERVICE>_GROUP_ID`), so Kafka spreads the partitions between them.
+Replica 0 is the service as `vigie demo` starts it (`run/service-matcher.pid`,
+`logs/service-matcher.log`); replica i > 0 has `service-matcher-<i>.pid` / `.log`. A service
+that listens on HTTP gets, for replica i, the port its setting names plus i (ingest 8080, 8081…
+with the defaults: give the services base ports far enough apart for the replicas you run).
+
+Each listens where its settings say (`VIGIE_INGEST_HOST/PORT`, `VIGIE_MATCHER_HOST/PORT`,
+`VIGIE_NOTIFIER_HOST/PORT`); a port another process holds is reported, naming it, and nothing
+is started.
 """
 
 from __future__ import annotations
 
 import os
+import re
+import secrets
 import socket
 import sys
 import time
@@ -19,13 +30,22 @@ from pathlib import Path
 import httpx
 
 from ingest.settings import IngestSettings
+from matcher.settings import MatcherSettings
 from notifier.settings import NotifierSettings
 from shared.ports import PortTakenError, listen
+from shared.settings import CommonSettings
+from vigie.service_health import probe
 from vigie_stack import procs
 from vigie_stack.config import StackConfig
 
 SERVICES = ("ingest", "matcher", "notifier")
 GRACE_SECONDS = 20.0
+MAX_REPLICAS = 16
+_SETTINGS: dict[str, type[CommonSettings]] = {
+    "ingest": IngestSettings,
+    "matcher": MatcherSettings,
+    "notifier": NotifierSettings,
+}
 
 
 @dataclass(frozen=True)
@@ -43,44 +63,95 @@ class Listener:
         host = wildcards.get(self.host, self.host)
         return f"http://[{host}]:{self.port}" if ":" in host else f"http://{host}:{self.port}"
 
+    def of_replica(self, index: int) -> Listener:
+        """Replica `index` listens on the base port plus its index."""
+        return Listener(self.host, self.port + index, self.setting)
+
 
 def listeners(env: Mapping[str, str]) -> dict[str, Listener]:
-    """Each listening service's address from the `VIGIE_` settings in `env`."""
-    fields = ("ingest_host", "ingest_port", "notifier_host", "notifier_port")
-    values = {f: env[f"VIGIE_{f.upper()}"] for f in fields if f"VIGIE_{f.upper()}" in env}
-    # Validated as the services will validate them; other settings are theirs to check.
-    ingest = IngestSettings.model_validate(values)
-    notifier = NotifierSettings.model_validate(values)
-    return {
-        "ingest": Listener(ingest.ingest_host, ingest.ingest_port, "VIGIE_INGEST_PORT"),
-        "notifier": Listener(notifier.notifier_host, notifier.notifier_port, "VIGIE_NOTIFIER_PORT"),
-    }
+    """Each listening service's address from the `VIGIE_` settings in `env` (a service whose
+    settings name no port, as the matcher before it served HTTP, is left out)."""
+    found = {}
+    for name, settings_type in _SETTINGS.items():
+        fields = settings_type.model_fields
+        host_field, port_field = f"{name}_host", f"{name}_port"
+        if port_field not in fields:
+            continue
+        values = {
+            f: env[f"VIGIE_{f.upper()}"]
+            for f in (host_field, port_field)
+            if f"VIGIE_{f.upper()}" in env
+        }
+        # Validated as the services will validate them; other settings are theirs to check.
+        settings = settings_type.model_validate(values)
+        host = str(getattr(settings, host_field, "127.0.0.1"))
+        port = int(getattr(settings, port_field))
+        found[name] = Listener(host, port, f"VIGIE_{port_field.upper()}")
+    return found
+
+
+def parse_replicas(text: str | None) -> dict[str, int]:
+    """`ingest=2,matcher=3` → {"ingest": 2, "matcher": 3}; ValueError naming what is wrong."""
+    counts: dict[str, int] = {}
+    for part in filter(None, (p.strip() for p in (text or "").split(","))):
+        name, sep, count = part.partition("=")
+        if not sep or name.strip() not in SERVICES:
+            raise ValueError(f"{part!r}: expected SERVICE=N with SERVICE one of {SERVICES}")
+        if not count.strip().isdigit() or not 1 <= int(count) <= MAX_REPLICAS:
+            raise ValueError(f"{part!r}: N must be a whole number from 1 to {MAX_REPLICAS}")
+        counts[name.strip()] = int(count)
+    return counts
 
 
 @dataclass(frozen=True)
 class ServiceProcess:
-    name: str
+    name: str  # the service: ingest, matcher or notifier
     pid: int | None
     started: bool
     log: Path
     # Why it was not started, when it was not (its port is taken).
     problem: str | None = None
+    replica: int = 0
+    listener: Listener | None = None
+
+    @property
+    def label(self) -> str:
+        return replica_label(self.name, self.replica)
 
 
-def _pidfile(config: StackConfig, name: str) -> Path:
-    return config.run_dir / f"service-{name}.pid"
+def replica_label(name: str, replica: int) -> str:
+    """`matcher` for replica 0, `matcher-2` for replica 2: how output and file names say it."""
+    return name if replica == 0 else f"{name}-{replica}"
 
 
-def _log(config: StackConfig, name: str) -> Path:
-    return config.logs_dir / f"service-{name}.log"
+def _stem(name: str, replica: int) -> str:
+    return f"service-{replica_label(name, replica)}"
+
+
+def _pidfile(config: StackConfig, name: str, replica: int = 0) -> Path:
+    return config.run_dir / f"{_stem(name, replica)}.pid"
+
+
+def _log(config: StackConfig, name: str, replica: int = 0) -> Path:
+    return config.logs_dir / f"{_stem(name, replica)}.log"
 
 
 def _markers(name: str) -> list[str]:
     return ["-m", name]
 
 
-def running(config: StackConfig, name: str) -> int | None:
-    return procs.owned_pid(_pidfile(config, name), _markers(name))
+def running(config: StackConfig, name: str, replica: int = 0) -> int | None:
+    return procs.owned_pid(_pidfile(config, name, replica), _markers(name))
+
+
+def replicas_with_pidfiles(config: StackConfig, name: str) -> list[int]:
+    """The replica indexes that have a pidfile (running or not), in order."""
+    pattern = re.compile(rf"service-{name}(?:-(\d+))?\.pid")
+    found = []
+    for path in config.run_dir.glob(f"service-{name}*.pid"):
+        if matched := pattern.fullmatch(path.name):
+            found.append(int(matched.group(1) or 0))
+    return sorted(found)
 
 
 def _port_problem(name: str, listener: Listener) -> str | None:
@@ -92,43 +163,131 @@ def _port_problem(name: str, listener: Listener) -> str | None:
     return None
 
 
-def start_services(config: StackConfig, env: dict[str, str] | None = None) -> list[ServiceProcess]:
-    """Start each service not already running; returns what runs now. Idempotent.
+def dev_secret(config: StackConfig, name: str) -> str:
+    """A secret made once for this local stack (kept in its folder), never a built-in one."""
+    path = config.run_dir / f"dev-{name}"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
 
-    When the port of a service to start is taken by another process, none is started: that
-    service's `problem` names the port and the setting to change.
+
+def operator_env(config: StackConfig, environ: Mapping[str, str]) -> dict[str, str]:
+    """What `vigie services up` gives the services: each setting from the operator's
+    environment when it is set there, else the local stack's address or dev secret."""
+    notifier = listeners(environ)["notifier"]
+    stack = {
+        "VIGIE_KAFKA_BOOTSTRAP": config.kafka_bootstrap,
+        "VIGIE_MONGODB_URL": f"{config.mongo_url.rstrip('/')}/vigie",
+        "VIGIE_SMTP_HOST": config.host,
+        "VIGIE_SMTP_PORT": str(config.smtp_port),
+        "VIGIE_PUBLIC_BASE_URL": notifier.url,
+    }
+    secret_names = {
+        "VIGIE_API_KEY_PEPPER": "api-key-pepper",
+        "VIGIE_UNSUBSCRIBE_SIGNING_KEY": "unsubscribe-signing-key",
+    }
+    chosen = {var: environ.get(var) or value for var, value in stack.items()}
+    for var, name in secret_names.items():
+        chosen[var] = environ.get(var) or dev_secret(config, name)
+    return chosen
+
+
+@dataclass(frozen=True)
+class _Plan:
+    to_start: list[tuple[str, int]]
+    to_stop: list[tuple[str, int, int]]  # name, replica, pid
+    keep: list[ServiceProcess]
+
+
+def _plan(
+    config: StackConfig, replicas: Mapping[str, int], addresses: dict[str, Listener]
+) -> _Plan:
+    """Which replicas to start and stop so each service runs as many as asked; a service not
+    in `replicas` keeps the replicas it runs and gets replica 0 if it runs none."""
+    to_start, to_stop, keep = [], [], []
+    for name in SERVICES:
+        alive = {
+            i: pid
+            for i in replicas_with_pidfiles(config, name)
+            if (pid := running(config, name, i))
+        }
+        wanted = replicas.get(name, max(1, max(alive, default=0) + 1) if alive else 1)
+        for index in range(wanted):
+            pid = alive.get(index)
+            listener = addresses[name].of_replica(index) if name in addresses else None
+            if pid is None:
+                to_start.append((name, index))
+            else:
+                keep.append(
+                    ServiceProcess(
+                        name, pid, False, _log(config, name, index), None, index, listener
+                    )
+                )
+        to_stop += [(name, i, pid) for i, pid in alive.items() if i >= wanted]
+    return _Plan(to_start, to_stop, keep)
+
+
+def start_services(
+    config: StackConfig,
+    env: Mapping[str, str] | None = None,
+    replicas: Mapping[str, int] | None = None,
+) -> list[ServiceProcess]:
+    """Start the replicas not already running, stop those beyond the counts asked; returns
+    what runs now. Idempotent.
+
+    When the port of a replica to start is taken by another process, nothing is started: that
+    replica's `problem` names the port and the setting to change.
     """
     child_env = {**os.environ, "VIGIE_LOG_FORMAT": "json", **(env or {})}
     addresses = listeners(child_env)
-    pids = {name: running(config, name) for name in SERVICES}
+    plan = _plan(config, replicas or {}, addresses)
     problems = {
-        name: problem
-        for name, listener in addresses.items()
-        if pids[name] is None and (problem := _port_problem(name, listener)) is not None
+        (name, index): problem
+        for name, index in plan.to_start
+        if name in addresses
+        and (problem := _port_problem(name, addresses[name].of_replica(index))) is not None
     }
     if problems:
-        return [
-            ServiceProcess(name, pids[name], False, _log(config, name), problems.get(name))
-            for name in SERVICES
+        return plan.keep + [
+            ServiceProcess(
+                name,
+                None,
+                False,
+                _log(config, name, index),
+                problems.get((name, index)),
+                index,
+                addresses[name].of_replica(index) if name in addresses else None,
+            )
+            for name, index in plan.to_start
         ]
-    results = []
-    for name in SERVICES:
-        pid = pids[name]
-        if pid is not None:
-            results.append(ServiceProcess(name, pid, False, _log(config, name)))
-            continue
+    for name, index, pid in plan.to_stop:
+        procs.stop(pid, GRACE_SECONDS)
+        _pidfile(config, name, index).unlink(missing_ok=True)
+    results = list(plan.keep)
+    for name, index in plan.to_start:
+        listener = addresses[name].of_replica(index) if name in addresses else None
+        own = {listener.setting: str(listener.port)} if listener else {}
         pid = procs.spawn(
             [sys.executable, "-m", name],
-            log=_log(config, name),
-            pidfile=_pidfile(config, name),
+            log=_log(config, name, index),
+            pidfile=_pidfile(config, name, index),
             cwd=Path.cwd(),
-            env=child_env,
+            env={**child_env, **own},
         )
-        results.append(ServiceProcess(name, pid, True, _log(config, name)))
-    return results
+        results.append(
+            ServiceProcess(name, pid, True, _log(config, name, index), None, index, listener)
+        )
+    return sorted(results, key=lambda s: (SERVICES.index(s.name), s.replica))
 
 
 def _answers(name: str, listener: Listener) -> bool:
+    """Ready: `/health/ready` answers 200. A build without it (404) counts once it answers
+    HTTP (ingest's `/health`) or accepts connections."""
+    health = probe(listener.url)
+    if health.ready.ok is not None:
+        return health.ready.ok
     if name == "ingest":
         try:
             return httpx.get(f"{listener.url}/health", timeout=2).status_code == 200
@@ -148,28 +307,31 @@ def wait_until_ready(
     env: Mapping[str, str],
     timeout: float = 60.0,
 ) -> None:
-    """Until every service runs and the listening ones answer at their configured address.
+    """Until every replica runs and the listening ones are ready at their address.
 
-    RuntimeError naming the service otherwise: one that exited (with its log's last lines),
-    one that does not answer within `timeout` seconds.
+    RuntimeError naming the replica otherwise: one that exited (with its log's last lines),
+    one that is not ready within `timeout` seconds.
     """
     addresses = listeners({**os.environ, **env})
-    waiting = {s.name for s in services}
+    waiting = {(s.name, s.replica) for s in services}
     deadline = time.monotonic() + timeout
     while waiting:
-        for name in sorted(waiting):
-            if running(config, name) is None:
-                tail = "\n".join(log_tail(config, name, 15))
-                raise RuntimeError(f"{name} exited while starting; its log ends:\n{tail}")
-            if name not in addresses or _answers(name, addresses[name]):
-                waiting.discard(name)
+        for name, index in sorted(waiting):
+            if running(config, name, index) is None:
+                tail = "\n".join(log_tail(config, name, 15, index))
+                label = replica_label(name, index)
+                raise RuntimeError(f"{label} exited while starting; its log ends:\n{tail}")
+            if name not in addresses or _answers(name, addresses[name].of_replica(index)):
+                waiting.discard((name, index))
         if not waiting:
             return
         if time.monotonic() > deadline:
             where = ", ".join(
-                f"{n} at {addresses[n].url}" for n in sorted(waiting) if n in addresses
+                f"{replica_label(n, i)} at {addresses[n].of_replica(i).url}"
+                for n, i in sorted(waiting)
+                if n in addresses
             )
-            raise RuntimeError(f"not answering within {timeout:.0f}s: {where}")
+            raise RuntimeError(f"not ready within {timeout:.0f}s: {where}")
         time.sleep(0.3)
 
 
@@ -188,18 +350,34 @@ def wait_for_ingest(url: str, timeout: float = 60.0) -> None:
 
 
 def stop_services(config: StackConfig) -> list[str]:
+    """Stop every replica of every service; returns the labels of those that ran."""
     stopped = []
     for name in reversed(SERVICES):
-        pid = running(config, name)
-        if pid is not None:
-            procs.stop(pid, GRACE_SECONDS)
-            stopped.append(name)
-        _pidfile(config, name).unlink(missing_ok=True)
+        for index in reversed(replicas_with_pidfiles(config, name)):
+            pid = running(config, name, index)
+            if pid is not None:
+                procs.stop(pid, GRACE_SECONDS)
+                stopped.append(replica_label(name, index))
+            _pidfile(config, name, index).unlink(missing_ok=True)
     return stopped
 
 
-def log_tail(config: StackConfig, name: str, lines: int = 30) -> list[str]:
+def replica_states(config: StackConfig, env: Mapping[str, str]) -> list[ServiceProcess]:
+    """Each replica with a pidfile in the stack dir (replica 0 of each service always), its pid
+    while it runs and the address it listens at."""
+    addresses = listeners(env)
+    states = []
+    for name in SERVICES:
+        for index in sorted({0, *replicas_with_pidfiles(config, name)}):
+            listener = addresses[name].of_replica(index) if name in addresses else None
+            pid = running(config, name, index)
+            log = _log(config, name, index)
+            states.append(ServiceProcess(name, pid, False, log, None, index, listener))
+    return states
+
+
+def log_tail(config: StackConfig, name: str, lines: int = 30, replica: int = 0) -> list[str]:
     try:
-        return _log(config, name).read_text(errors="replace").splitlines()[-lines:]
+        return _log(config, name, replica).read_text(errors="replace").splitlines()[-lines:]
     except OSError:
         return []
