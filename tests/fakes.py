@@ -10,7 +10,7 @@ from typing import Any
 from ingest.publisher_scope import Publisher
 from ingest.revisions import Current, Decision, Stored, TenderStatus, Write, content_hash
 from matcher.history import Entry, earlier_of, entries_of
-from notifier.delivery import Delivery, Outcome
+from notifier.delivery import Delivery, Outcome, RecordStatus, settled
 from shared.enterprises import Enterprise
 from shared.events import Channel, DeliveryEvent, MatchEvent, TenderEvent, TenderEventKind
 
@@ -208,46 +208,35 @@ class InMemoryDeliveries:
         found = self.enterprise_items
         return {i: found[i] for i in enterprise_ids if i in found}
 
-    def _new(
-        self, key: str, details: dict[str, Any], status: str, due_at: datetime, now: datetime
-    ) -> bool:
-        if key in self.records:
+    def _new(self, delivery: Delivery, now: datetime) -> bool:
+        if delivery.key in self.records:
             return False
-        self.records[key] = {
-            "_id": key,
-            "status": status,
-            "due_at": due_at,
-            "attempts": 0,
-            "created_at": now,
-            "updated_at": now,
-            **details,
-        }
+        document = {**delivery.to_document(), "created_at": now, "updated_at": now}
+        self.records[delivery.key] = document
         return True
 
     async def claim_many_leased(
-        self, claims: list[tuple[str, dict[str, Any]]], now: datetime, lease_seconds: float
+        self, claims: list[Delivery], now: datetime, lease_seconds: float
     ) -> dict[str, Delivery]:
         created: dict[str, Delivery] = {}
-        for key, details in claims:
-            if self._new(key, details, "scheduled", now, now):
+        for delivery in claims:
+            key = delivery.key
+            if self._new(delivery, now):
                 until = now + timedelta(seconds=lease_seconds)
                 self.outbox[key] = {"state": "sending", "ready_at": until, "attempts": 1}
                 created[key] = Delivery.from_document({**self.records[key], "attempts": 1})
         return created
 
-    async def hold(
-        self, key: str, details: dict[str, Any], due_at: datetime, now: datetime
-    ) -> bool:
-        return self._new(key, details, "held", due_at, now)
+    async def hold(self, item: Delivery, now: datetime) -> bool:
+        return self._new(item, now)
 
-    async def add_to_digest(
-        self, digest: str, details: dict[str, Any], due_at: datetime, item: str, now: datetime
-    ) -> None:
-        self._new(digest, {**details, "items": []}, "scheduled", due_at, now)
-        items = self.records[digest]["items"]
+    async def add_to_digest(self, digest: Delivery, item: str, now: datetime) -> None:
+        self._new(digest, now)
+        items = self.records[digest.key]["items"]
         if item not in items:
             items.append(item)
-        self.outbox.setdefault(digest, {"state": "scheduled", "ready_at": due_at, "attempts": 0})
+        entry = {"state": "scheduled", "ready_at": digest.due_at, "attempts": 0}
+        self.outbox.setdefault(digest.key, entry)
 
     async def record(self, key: str) -> Delivery | None:
         found = self.records.get(key)
@@ -262,13 +251,12 @@ class InMemoryDeliveries:
         self.records[key].update(status="scheduled", due_at=now, attempts=0, detail="replayed")
         self.outbox[key] = {"state": "scheduled", "ready_at": now, "attempts": 0}
 
-    async def schedule_reminder(
-        self, key: str, details: dict[str, Any], due_at: datetime, now: datetime
-    ) -> None:
-        if self._new(key, details, "scheduled", due_at, now):
+    async def schedule_reminder(self, reminder: Delivery, now: datetime) -> None:
+        key, due_at = reminder.key, reminder.due_at
+        if self._new(reminder, now):
             self.outbox[key] = {"state": "scheduled", "ready_at": due_at, "attempts": 0}
         elif self.records[key]["status"] == "scheduled":
-            self.records[key].update(due_at=due_at, match=details["match"])
+            self.records[key].update(due_at=due_at, match=reminder.match_json)
             if self.outbox.get(key, {}).get("state", "scheduled") == "scheduled":
                 self.outbox.setdefault(key, {"state": "scheduled", "attempts": 0})
                 self.outbox[key]["ready_at"] = due_at
@@ -306,7 +294,12 @@ class InMemoryDeliveries:
         self.outbox[key] = {"state": "scheduled", "ready_at": due_at, "attempts": attempts}
 
     async def settle(
-        self, key: str, status: str, now: datetime, detail: str = "", attempts: int | None = None
+        self,
+        key: str,
+        status: RecordStatus,
+        now: datetime,
+        detail: str = "",
+        attempts: int | None = None,
     ) -> None:
         self.records[key].update(status=str(status), detail=detail, updated_at=now)
         if attempts is not None:
@@ -315,13 +308,16 @@ class InMemoryDeliveries:
 
     async def settle_many(self, outcomes: list[Outcome], now: datetime) -> None:
         for outcome in outcomes:
-            await self.settle(outcome.key, outcome.status, now, outcome.detail, outcome.attempts)
+            status = settled(outcome.status)
+            await self.settle(outcome.key, status, now, outcome.detail, outcome.attempts)
 
     async def items(self, keys: list[str]) -> list[Delivery]:
         held = [self.records[k] for k in keys if self.records.get(k, {}).get("status") == "held"]
         return [Delivery.from_document(record) for record in held]
 
-    async def settle_items(self, keys: list[str], status: str, now: datetime, detail: str) -> None:
+    async def settle_items(
+        self, keys: list[str], status: RecordStatus, now: datetime, detail: str
+    ) -> None:
         for key in keys:
             if self.records.get(key, {}).get("status") == "held":
                 self.records[key].update(status=str(status), detail=detail, updated_at=now)
@@ -373,8 +369,8 @@ class RecordingDeadLetters:
     def __init__(self) -> None:
         self.letters: list[tuple[str, str]] = []
 
-    async def __call__(self, delivery: dict[str, Any], error: str) -> None:
-        self.letters.append((str(delivery["_id"]), error))
+    async def __call__(self, delivery: Delivery, error: str) -> None:
+        self.letters.append((delivery.key, error))
 
 
 class InlineDispatch:

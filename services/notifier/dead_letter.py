@@ -12,45 +12,47 @@ import json
 import structlog
 from faststream.kafka import KafkaBroker
 
+from notifier.delivery import Delivery
 from notifier.ports import DeadLetter
 from shared.kafka.dead_letter_headers import dead_letter_headers
 from shared.kafka.topics import dlq_topic
-from shared.mongo import Document
 
 log = structlog.get_logger()
 
 
-def _payload(delivery: Document) -> bytes:
+def _payload(delivery: Delivery) -> bytes:
     """The match event, replayable as is; a digest names its items instead."""
-    if "match" in delivery:
-        return str(delivery["match"]).encode()
-    return json.dumps({"digest": delivery["_id"], "items": delivery.get("items", [])}).encode()
+    if delivery.match_json is not None:
+        return delivery.match_json.encode()
+    return json.dumps({"digest": delivery.key, "items": list(delivery.items)}).encode()
 
 
 def kafka_dead_letter(broker: KafkaBroker, topic: str) -> DeadLetter:
-    async def dead_letter(delivery: Document, error: str) -> None:
-        source = delivery.get("source", {})
+    async def dead_letter(delivery: Delivery, error: str) -> None:
+        source = delivery.source
+        # A digest, or a record kept before its coordinates were: the consumed topic, unplaced.
+        source_topic = source.topic if source else topic
         headers = dead_letter_headers(
-            topic=source.get("topic", topic),
-            partition=str(source.get("partition", "")),
-            offset=str(source.get("offset", "")),
-            attempts=delivery.get("attempts", 0),
+            topic=source_topic,
+            partition=str(source.partition) if source else "",
+            offset=str(source.offset) if source else "",
+            attempts=delivery.attempts,
             error=error,
-            delivery_key=str(delivery["_id"]),
+            delivery_key=delivery.key,
         )
         await broker.publish(
             _payload(delivery),
-            topic=dlq_topic(source.get("topic", topic)),
-            key=str(delivery["enterprise_id"]).encode(),
+            topic=dlq_topic(source_topic),
+            key=delivery.enterprise_id.encode(),
             headers=headers,
         )
         log.warning(
             "delivery_dead_lettered",
-            operation=f"send by {delivery.get('channel', 'its channel')}",
-            key=str(delivery["_id"]),
-            attempts=delivery.get("attempts", 0),
+            operation=f"send by {delivery.channel or 'its channel'}",
+            key=delivery.key,
+            attempts=delivery.attempts,
             error=error[:300],
-            next=f"dead-lettered to {dlq_topic(source.get('topic', topic))}; recorded as failed",
+            next=f"dead-lettered to {dlq_topic(source_topic)}; recorded as failed",
         )
 
     return dead_letter

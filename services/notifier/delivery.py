@@ -2,18 +2,20 @@
 
 `RecordStatus` adds the two pending states of a record (`scheduled`, `held`) to the settled ones
 of `DeliveryStatus` (the events' enum), with the same values, so the record and the event never
-disagree on a word. The store converts at its edge (`Delivery.from_document`); the use cases
-never index a MongoDB document. Pure: no I/O here.
+disagree on a word. The use cases build records (`Delivery.of_match`, `Delivery.digest`)
+and read them back typed; the store converts at its edge (`to_document`, `from_document`), so
+no use case writes or indexes a MongoDB document. Pure: no I/O here.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from shared.events import Channel, DeliveryStatus, MatchEvent
+from shared.events import Channel, DeliveryStatus, MatchEvent, MatchKind
+from shared.kafka.coordinates import Coordinates
 
 __all__ = ["Delivery", "DeliveryType", "OutboxState", "Outcome", "RecordStatus", "settled"]
 
@@ -71,11 +73,54 @@ class Delivery:
     profile_id: str | None = None
     tender_uid: str = ""
     revision: int = 0
+    match_kind: MatchKind | None = None
     match_json: str | None = None
     """The match event as consumed (JSON); None for a digest."""
     digest_key: str | None = None
     items: tuple[str, ...] = ()
-    source: dict[str, Any] = field(default_factory=dict)
+    source: Coordinates | None = None
+    """Where the match was read (for its dead letter); None for a digest."""
+
+    @classmethod
+    def of_match(
+        cls,
+        key: str,
+        match: MatchEvent,
+        channel: Channel,
+        source: Coordinates,
+        due_at: datetime,
+        type: DeliveryType = DeliveryType.ALERT,
+    ) -> Delivery:
+        """A new record of a match to deliver on `channel`, scheduled for `due_at`."""
+        return cls(
+            key=key,
+            status=RecordStatus.SCHEDULED,
+            enterprise_id=match.enterprise_id,
+            channel=channel,
+            attempts=0,
+            due_at=due_at,
+            type=type,
+            match_id=match.match_id,
+            profile_id=match.profile_id,
+            tender_uid=match.tender.uid,
+            revision=match.tender.revision,
+            match_kind=match.kind,
+            match_json=match.model_dump_json(),
+            source=source,
+        )
+
+    @classmethod
+    def digest(cls, key: str, enterprise_id: str, channel: Channel, due_at: datetime) -> Delivery:
+        """A new digest record, scheduled for `due_at`; the store adds its items."""
+        return cls(
+            key=key,
+            status=RecordStatus.SCHEDULED,
+            enterprise_id=enterprise_id,
+            channel=channel,
+            attempts=0,
+            due_at=due_at,
+            type=DeliveryType.DIGEST,
+        )
 
     @property
     def is_digest(self) -> bool:
@@ -88,21 +133,32 @@ class Delivery:
         return MatchEvent.model_validate_json(self.match_json)
 
     def to_document(self) -> dict[str, Any]:
-        """The record as MongoDB holds it (for the dead-letter adapter)."""
+        """The record as MongoDB holds it (the store's writes; `from_document` reads it)."""
         document: dict[str, Any] = {
             "_id": self.key,
             "status": self.status.value,
             "enterprise_id": self.enterprise_id,
             "attempts": self.attempts,
             "due_at": self.due_at,
-            "source": self.source,
         }
         if self.channel is not None:
             document["channel"] = self.channel.value
         if self.type is not None:
             document["type"] = self.type.value
         if self.match_json is not None:
-            document["match"] = self.match_json
+            document.update(
+                match_id=self.match_id,
+                profile_id=self.profile_id,
+                tender_uid=self.tender_uid,
+                revision=self.revision,
+                match=self.match_json,
+            )
+        if self.match_kind is not None:
+            document["kind"] = self.match_kind.value
+        if self.digest_key is not None:
+            document["digest_key"] = self.digest_key
+        if self.source is not None:
+            document["source"] = self.source.fields()
         if self.is_digest:
             document["items"] = list(self.items)
         return document
@@ -111,6 +167,7 @@ class Delivery:
     def from_document(cls, document: dict[str, Any]) -> Delivery:
         channel = document.get("channel")
         kind = document.get("type")
+        match_kind = document.get("kind")
         return cls(
             key=str(document["_id"]),
             status=RecordStatus(document.get("status", RecordStatus.SCHEDULED)),
@@ -123,8 +180,9 @@ class Delivery:
             profile_id=document.get("profile_id"),
             tender_uid=str(document.get("tender_uid", "")),
             revision=int(document.get("revision", 0)),
+            match_kind=MatchKind(match_kind) if match_kind is not None else None,
             match_json=document.get("match"),
             digest_key=document.get("digest_key"),
             items=tuple(str(item) for item in document.get("items", ())),
-            source=dict(document.get("source", {})),
+            source=Coordinates.from_fields(document.get("source") or {}),
         )

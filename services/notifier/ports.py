@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any, Protocol
 
-from notifier.delivery import Delivery, Outcome
+from notifier.delivery import Delivery, Outcome, RecordStatus
 from shared.enterprises import Enterprise
 from shared.events import Channel, DeliveryEvent, MatchEvent
 
@@ -30,8 +30,8 @@ __all__ = [
 Publish = Callable[[DeliveryEvent], Awaitable[None]]
 """Publishes a delivery outcome to `vigie.deliveries.v1`."""
 
-DeadLetter = Callable[[dict[str, Any], str], Awaitable[None]]
-"""Sends a failed delivery (its record as stored) and the error to the dead-letter topic."""
+DeadLetter = Callable[[Delivery, str], Awaitable[None]]
+"""Sends a failed delivery (its record) and the error to the dead-letter topic."""
 
 
 class ChannelSender(Protocol):
@@ -55,13 +55,9 @@ class IntakeStore(Protocol):
 
     async def enterprises(self, enterprise_ids: list[str]) -> dict[str, Enterprise]: ...
 
-    async def hold(
-        self, key: str, details: dict[str, Any], due_at: datetime, now: datetime
-    ) -> bool: ...
+    async def hold(self, item: Delivery, now: datetime) -> bool: ...
 
-    async def add_to_digest(
-        self, digest: str, details: dict[str, Any], due_at: datetime, item: str, now: datetime
-    ) -> None: ...
+    async def add_to_digest(self, digest: Delivery, item: str, now: datetime) -> None: ...
 
     async def record(self, key: str) -> Delivery | None: ...
 
@@ -69,9 +65,7 @@ class IntakeStore(Protocol):
 
     async def replay(self, key: str, now: datetime) -> None: ...
 
-    async def schedule_reminder(
-        self, key: str, details: dict[str, Any], due_at: datetime, now: datetime
-    ) -> None: ...
+    async def schedule_reminder(self, reminder: Delivery, now: datetime) -> None: ...
 
     async def cancel_reminders(self, keys: list[str], now: datetime, reason: str) -> None: ...
 
@@ -82,7 +76,7 @@ class SendingStore(Protocol):
     async def enterprise(self, enterprise_id: str) -> Enterprise | None: ...
 
     async def claim_many_leased(
-        self, claims: list[tuple[str, dict[str, Any]]], now: datetime, lease_seconds: float
+        self, claims: list[Delivery], now: datetime, lease_seconds: float
     ) -> dict[str, Delivery]: ...
 
     async def lease(self, key: str, now: datetime, seconds: float) -> Delivery | None: ...
@@ -92,13 +86,18 @@ class SendingStore(Protocol):
     ) -> None: ...
 
     async def settle(
-        self, key: str, status: str, now: datetime, detail: str = "", attempts: int | None = None
+        self,
+        key: str,
+        status: RecordStatus,
+        now: datetime,
+        detail: str = "",
+        attempts: int | None = None,
     ) -> None: ...
 
     async def items(self, keys: list[str]) -> list[Delivery]: ...
 
     async def settle_items(
-        self, keys: list[str], status: str, now: datetime, detail: str
+        self, keys: list[str], status: RecordStatus, now: datetime, detail: str
     ) -> None: ...
 
 

@@ -17,7 +17,6 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import partial
-from typing import Any
 
 import structlog
 
@@ -42,8 +41,6 @@ from shared.kafka.consumer import PermanentError, RetryPolicy
 from shared.kafka.coordinates import Coordinates
 
 log = structlog.get_logger()
-Document = dict[str, Any]
-"""A record's fields as written (the store's input)."""
 _EVENT_NAMESPACE = uuid.UUID("0f8a3c0e-5d0b-4c3e-a0a4-8e4e1d2f7b61")
 
 
@@ -93,27 +90,6 @@ def match_event(
     )
 
 
-def delivery_details(
-    match: MatchEvent, channel: Channel, source: Coordinates, kind: str = "alert"
-) -> Document:
-    return {
-        "type": kind,
-        "match_id": match.match_id,
-        "enterprise_id": match.enterprise_id,
-        "profile_id": match.profile_id,
-        "tender_uid": match.tender.uid,
-        "revision": match.tender.revision,
-        "channel": channel.value,
-        "kind": match.kind.value,
-        "match": match.model_dump_json(),
-        "source": source.fields(),
-    }
-
-
-def _digest_details(enterprise_id: str, channel: str) -> Document:
-    return {"type": "digest", "enterprise_id": enterprise_id, "channel": channel}
-
-
 class Notifier:
     def __init__(
         self,
@@ -141,22 +117,20 @@ class Notifier:
             raise PermanentError(f"enterprise {missing[0]!r} does not exist")
         now = self._clock()
         # Instant messages by key: a record Kafka delivered twice in one batch counts once.
-        instant: dict[str, tuple[Document, MatchEvent]] = {}
+        instant: dict[str, tuple[Delivery, MatchEvent]] = {}
         for consumed in batch:
             match, enterprise = consumed.event, enterprises[consumed.event.enterprise_id]
             channels = self._wanted(enterprise, match.profile_id)
             for channel in channels:
-                key, details = (
-                    delivery_key(match, channel),
-                    delivery_details(match, channel, consumed.at),
-                )
+                key = delivery_key(match, channel)
+                record = Delivery.of_match(key, match, channel, consumed.at, now)
                 cadence = cadence_for(enterprise, match.profile_id)
                 if cadence == Cadence.INSTANT or is_urgent(match, now):
-                    instant.setdefault(key, (details, match))
-                elif not await self._hold(enterprise, match, key, details, channel, cadence, now):
+                    instant.setdefault(key, (record, match))
+                elif not await self._hold(enterprise, match, record, cadence, now):
                     await self._already_recorded(key, now)
             await self._plan_reminders(enterprise, match, channels, consumed.at, now)
-        leased = await self._deliverer.claim_leased([(k, d) for k, (d, _) in instant.items()], now)
+        leased = await self._deliverer.claim_leased([d for d, _ in instant.values()], now)
         for key in instant:
             if key not in leased:
                 await self._already_recorded(key, now)
@@ -182,10 +156,11 @@ class Notifier:
         status = record.status.value if record else None
         if record is not None and record.status == RecordStatus.SCHEDULED:
             await self._store.repair(record)
-        elif record is not None and record.status == RecordStatus.HELD:
-            digest, enterprise = str(record.digest_key), record.enterprise_id
-            details = {**_digest_details(enterprise, str(record.channel)), "updated_at": now}
-            await self._store.add_to_digest(digest, details, record.due_at, key, now)
+        elif record is not None and record.status == RecordStatus.HELD and record.channel:
+            digest = Delivery.digest(
+                str(record.digest_key), record.enterprise_id, record.channel, record.due_at
+            )
+            await self._store.add_to_digest(digest, key, now)
         if status != RecordStatus.FAILED.value:
             log.info("delivery_already_recorded", key=key, status=status)
             return
@@ -197,22 +172,20 @@ class Notifier:
         self,
         enterprise: Enterprise,
         match: MatchEvent,
-        key: str,
-        details: Document,
-        channel: Channel,
+        alert: Delivery,
         cadence: Cadence,
         now: datetime,
     ) -> bool:
         """Hold the alert for the next digest of its channel, creating that digest if need be."""
+        channel = alert.channel or Channel.EMAIL  # an alert of a match always names its channel
         at = next_digest_at(enterprise.preferences, cadence, enterprise.timezone, now)
-        digest = digest_key(enterprise.id, channel, at)
-        held = {**details, "digest_key": digest}
-        if not await self._store.hold(key, held, at, now):
+        digest = Delivery.digest(digest_key(enterprise.id, channel, at), enterprise.id, channel, at)
+        held = replace(alert, status=RecordStatus.HELD, due_at=at, digest_key=digest.key)
+        if not await self._store.hold(held, now):
             return False
-        digest_details = {**_digest_details(enterprise.id, channel.value), "updated_at": now}
-        await self._store.add_to_digest(digest, digest_details, at, key, now)
+        await self._store.add_to_digest(digest, held.key, now)
         detail = f"{cadence.value} digest at {at.isoformat()}"
-        await self._publish(match_event(key, match, channel, DeliveryStatus.DEFERRED, detail))
+        await self._publish(match_event(held.key, match, channel, DeliveryStatus.DEFERRED, detail))
         return True
 
     async def _plan_reminders(
@@ -239,8 +212,8 @@ class Notifier:
             return
         for channel in channels:
             key = reminder_key(uid, enterprise.id, channel)
-            details = delivery_details(match, channel, source, "reminder")
-            await self._store.schedule_reminder(key, details, due, now)
+            reminder = Delivery.of_match(key, match, channel, source, due, DeliveryType.REMINDER)
+            await self._store.schedule_reminder(reminder, now)
 
 
 @dataclass(frozen=True)
@@ -273,9 +246,7 @@ class Deliverer:
         self._clock = clock
         self._retry = retry or DeliveryRetry()
 
-    async def claim_leased(
-        self, claims: list[tuple[str, Document]], now: datetime
-    ) -> dict[str, Delivery]:
+    async def claim_leased(self, claims: list[Delivery], now: datetime) -> dict[str, Delivery]:
         return await self._store.claim_many_leased(claims, now, self._retry.lease_seconds)
 
     async def attempt(self, key: str) -> None:
@@ -438,7 +409,7 @@ class Deliverer:
 
     async def _fail(self, delivery: Delivery, error: str) -> None:
         await self._settle(delivery, DeliveryStatus.FAILED, error)
-        await self._dead_letter(delivery.to_document(), error)
+        await self._dead_letter(delivery, error)
 
     async def _settle(self, delivery: Delivery, status: DeliveryStatus, detail: str) -> None:
         key, attempts = delivery.key, delivery.attempts

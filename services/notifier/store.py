@@ -65,49 +65,42 @@ class DeliveryStore:
     # -- intake ---------------------------------------------------------------------------
 
     @staticmethod
-    def _record(
-        key: str, details: Document, status: RecordStatus, due_at: datetime, now: datetime
-    ) -> Document:
-        return {
-            "_id": key,
-            "status": status.value,
-            "due_at": due_at,
-            "attempts": 0,
-            "created_at": now,
-            "updated_at": now,
-            **details,
-        }
+    def _record(delivery: Delivery, now: datetime) -> Document:
+        return {**delivery.to_document(), "created_at": now, "updated_at": now}
 
-    async def claim(self, key: str, details: Document, due_at: datetime, now: datetime) -> bool:
-        """Record the intent to deliver at `due_at` and put it in the outbox; False if this key
-        was already recorded."""
+    async def claim(self, delivery: Delivery, now: datetime) -> bool:
+        """Record the intent to deliver at its `due_at` and put it in the outbox; False if its
+        key was already recorded."""
         try:
-            await self._deliveries.insert_one(
-                self._record(key, details, RecordStatus.SCHEDULED, due_at, now)
-            )
+            await self._deliveries.insert_one(self._record(delivery, now))
         except DuplicateKeyError:
             return False
         await self._outbox.insert_one(
-            {"_id": key, "state": OutboxState.SCHEDULED.value, "ready_at": due_at, "attempts": 0}
+            {
+                "_id": delivery.key,
+                "state": OutboxState.SCHEDULED.value,
+                "ready_at": delivery.due_at,
+                "attempts": 0,
+            }
         )
         return True
 
     async def claim_leased(
-        self, key: str, details: Document, now: datetime, lease_seconds: float
+        self, delivery: Delivery, now: datetime, lease_seconds: float
     ) -> Delivery | None:
         """Record the intent and its outbox entry already leased to this sender, to send at
-        once. None if this key was already recorded."""
-        leased = await self.claim_many_leased([(key, details)], now, lease_seconds)
-        return leased.get(key)
+        once. None if its key was already recorded."""
+        leased = await self.claim_many_leased([delivery], now, lease_seconds)
+        return leased.get(delivery.key)
 
     async def claim_many_leased(
-        self, claims: list[tuple[str, Document]], now: datetime, lease_seconds: float
+        self, claims: list[Delivery], now: datetime, lease_seconds: float
     ) -> dict[str, Delivery]:
         """`claim_leased` for a batch, in two writes: the records, then the outbox entries of
         those this call created. Keys already recorded are left out of the answer."""
         if not claims:
             return {}
-        records = {key: self._record(key, d, RecordStatus.SCHEDULED, now, now) for key, d in claims}
+        records = {d.key: self._record(d, now) for d in claims}
         created = set(records) - await self._insert_new(list(records.values()))
         if not created:
             return {}
@@ -137,36 +130,32 @@ class DeliveryStore:
             return {str(documents[e["index"]]["_id"]) for e in errors}
         return set()
 
-    async def hold(self, key: str, details: Document, due_at: datetime, now: datetime) -> bool:
-        """Record an item held for its digest (`details["digest_key"]`); False if this key was
-        already recorded. The digest is told with `add_to_digest`."""
+    async def hold(self, item: Delivery, now: datetime) -> bool:
+        """Record an item held for its digest (`item.digest_key`); False if its key was already
+        recorded. The digest is told with `add_to_digest`."""
         try:
-            await self._deliveries.insert_one(
-                self._record(key, details, RecordStatus.HELD, due_at, now)
-            )
+            await self._deliveries.insert_one(self._record(item, now))
         except DuplicateKeyError:
             return False
         return True
 
-    async def add_to_digest(
-        self, digest: str, details: Document, due_at: datetime, item: str, now: datetime
-    ) -> None:
+    async def add_to_digest(self, digest: Delivery, item: str, now: datetime) -> None:
         """The digest of one period (created by its first item) lists this item; idempotent."""
         await self._deliveries.update_one(
-            {"_id": digest},
+            {"_id": digest.key},
             {
                 "$setOnInsert": {
                     k: v
-                    for k, v in self._record(
-                        digest, details, RecordStatus.SCHEDULED, due_at, now
-                    ).items()
-                    if k != "_id"  # named by the filter; MongoDB keeps _id out of the update
+                    for k, v in self._record(digest, now).items()
+                    # _id is named by the filter (MongoDB keeps it out of the update); items
+                    # grow by $addToSet alone.
+                    if k not in ("_id", "items")
                 },
                 "$addToSet": {"items": item},
             },
             upsert=True,
         )
-        await self._ensure_outbox(digest, due_at)
+        await self._ensure_outbox(digest.key, digest.due_at)
 
     async def _ensure_outbox(self, key: str, ready_at: datetime) -> None:
         await self._outbox.update_one(
@@ -268,7 +257,12 @@ class DeliveryStore:
         )
 
     async def settle(
-        self, key: str, status: str, now: datetime, detail: str = "", attempts: int | None = None
+        self,
+        key: str,
+        status: RecordStatus,
+        now: datetime,
+        detail: str = "",
+        attempts: int | None = None,
     ) -> None:
         """Record the outcome, then leave the outbox."""
         fields: Document = {
@@ -316,7 +310,9 @@ class DeliveryStore:
             if k in found and found[k]["status"] == held
         ]
 
-    async def settle_items(self, keys: list[str], status: str, now: datetime, detail: str) -> None:
+    async def settle_items(
+        self, keys: list[str], status: RecordStatus, now: datetime, detail: str
+    ) -> None:
         if not keys:
             return
         await self._deliveries.update_many(
@@ -326,16 +322,15 @@ class DeliveryStore:
 
     # -- reminders --------------------------------------------------------------------------
 
-    async def schedule_reminder(
-        self, key: str, details: Document, due_at: datetime, now: datetime
-    ) -> None:
+    async def schedule_reminder(self, reminder: Delivery, now: datetime) -> None:
         """A reminder per tender, enterprise and channel; an amended deadline moves one not yet
         sent (and a missing outbox entry is written again)."""
-        if await self.claim(key, details, due_at, now):
+        if await self.claim(reminder, now):
             return
+        key, due_at = reminder.key, reminder.due_at
         moved = await self._deliveries.update_one(
             {"_id": key, "status": RecordStatus.SCHEDULED.value},
-            {"$set": {"due_at": due_at, "match": details["match"], "updated_at": now}},
+            {"$set": {"due_at": due_at, "match": reminder.match_json, "updated_at": now}},
         )
         if moved.matched_count == 0:
             return  # already sent or suppressed

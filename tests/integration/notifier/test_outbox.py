@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
@@ -13,12 +14,12 @@ import pytest
 from pymongo.asynchronous.database import AsyncDatabase
 
 from matcher.decisions import plan_matches
+from notifier.delivery import Delivery, RecordStatus
 from notifier.dispatcher import Dispatcher
 from notifier.ports import ChannelSender
 from notifier.service import (
     Deliverer,
     Notifier,
-    delivery_details,
     delivery_key,
     digest_key,
     reminder_key,
@@ -207,9 +208,10 @@ async def test_a_crash_between_the_record_and_its_outbox_entry_is_repaired_by_re
 
     # The first notifier records the intent, then dies before writing the outbox entry.
     monkeypatch.setattr(crashing._outbox, "insert_many", crash)
-    details = delivery_details(match, Channel.EMAIL, Coordinates("t", 0, 1))
+    now = datetime.now(UTC)
+    record = Delivery.of_match(key, match, Channel.EMAIL, Coordinates("t", 0, 1), now)
     with pytest.raises(_Crash):
-        await crashing.claim_leased(key, details, datetime.now(UTC), 60)
+        await crashing.claim_leased(record, now, 60)
     orphan = await db["deliveries"].find_one({"_id": key})
     assert orphan is not None
     assert orphan["status"] == "scheduled"
@@ -226,12 +228,13 @@ async def test_two_senders_never_both_lease_one_key(db: AsyncDatabase[Document])
     store, other = DeliveryStore(db), DeliveryStore(db)
     await store.ensure_indexes()
     now = DAWN
-    assert await store.claim("k#1", {"enterprise_id": "e"}, now, now)
+    record = Delivery("k#1", RecordStatus.SCHEDULED, "e", Channel.EMAIL, attempts=0, due_at=now)
+    assert await store.claim(record, now)
     leases = await asyncio.gather(*(s.lease("k#1", now, 60) for s in (store, other) * 3))
     assert len([lease for lease in leases if lease is not None]) == 1
     assert await store.due(now + timedelta(seconds=30), 10) == []  # held by its sender
     assert await store.due(now + timedelta(seconds=61), 10) == ["k#1"]  # the sender went silent
-    await store.settle("k#1", "sent", now, attempts=1)
+    await store.settle("k#1", RecordStatus.SENT, now, attempts=1)
     assert await store.pending() == 0
     assert await store.lease("k#1", now + timedelta(seconds=61), 60) is None
 
@@ -245,9 +248,10 @@ async def test_a_crash_between_a_held_item_and_its_digest_is_repaired_by_redeliv
     key = delivery_key(match, Channel.EMAIL)
     at = DAWN + timedelta(hours=2)
     digest = digest_key(enterprise.id, Channel.EMAIL, at)
-    held = {**delivery_details(match, Channel.EMAIL, Coordinates("t", 0, 1)), "digest_key": digest}
+    alert = Delivery.of_match(key, match, Channel.EMAIL, Coordinates("t", 0, 1), at)
+    held = replace(alert, status=RecordStatus.HELD, digest_key=digest)
     # The first notifier holds the item, then dies before its digest hears of it.
-    assert await DeliveryStore(db).hold(key, held, at, DAWN)
+    assert await DeliveryStore(db).hold(held, DAWN)
     clock = ManualClock(DAWN)
     async with running_notifier(stack, namespace, clock=clock, **FAST) as notifier:
         await notifier.send_match(match)  # redelivered
@@ -285,7 +289,7 @@ async def test_a_match_twice_in_one_batch_is_handed_over_once(db: AsyncDatabase[
     async def publish(event: DeliveryEvent) -> None:
         return None
 
-    async def dead_letter(delivery: Document, error: str) -> None:
+    async def dead_letter(delivery: Delivery, error: str) -> None:
         return None
 
     def clock() -> datetime:
