@@ -17,6 +17,8 @@ from notifier.links import LinkBuilder
 from notifier.mailer import SmtpMailer
 from notifier.ports import ChannelSender
 from notifier.preference_store import PreferenceStore
+from notifier.profile_editor import profile_router
+from notifier.recent_tenders import MongoRecentTenders
 from notifier.render import Sender
 from notifier.service import Deliverer, DeliveryRetry, Notifier
 from notifier.settings import NotifierSettings
@@ -178,6 +180,7 @@ def bootstrap(
         max_records=settings.notifier_intake_batch_size,
     )
     app = create_app(preferences, signer, clock)
+    app.include_router(profile_router(preferences, signer, MongoRecentTenders(db), clock))
     return NotifierService(
         settings, broker, client, store, preferences, mailer, sms, dispatcher, settler, app
     )

@@ -38,7 +38,9 @@ _SECURITY_HEADERS = {
     "X-Robots-Tag": "noindex",
     "X-Content-Type-Options": "nosniff",
     "Content-Security-Policy": (
-        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'"
+        # Scripts and fetches from Vigie itself: the profile editor's type-ahead.
+        "default-src 'none'; style-src 'unsafe-inline'; script-src 'self'; connect-src 'self'; "
+        "form-action 'self'; frame-ancestors 'none'"
     ),
 }
 _ONE_CLICK_SOURCES = {"unsubscribe-page", "preference-centre"}
