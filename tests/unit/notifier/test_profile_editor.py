@@ -212,3 +212,10 @@ async def test_the_type_ahead_script_is_served_and_allowed(editor: Editor) -> No
     policy = page.headers["Content-Security-Policy"]
     assert "script-src 'self'" in policy
     assert "connect-src 'self'" in policy
+
+
+async def test_the_preference_centre_links_to_the_profiles(editor: Editor) -> None:
+    _, _, client = editor
+    page = await client.get(f"/preferences/{TOKEN}?lang=en")
+    assert f'href="{BASE}/profiles?lang=en" id="edit-profiles"' in page.text
+    assert (await client.get(f"{BASE}/profiles?lang=en")).status_code == 200
