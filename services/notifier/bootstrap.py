@@ -170,17 +170,28 @@ def bootstrap(
         poll_seconds=settings.delivery_poll_seconds,
     )
     notifier = Notifier(store, channels, publish, deliverer, dispatcher, clock)
+    subscribe_matches(broker, settings, notifier, retry)
+    app = create_app(preferences, signer, clock)
+    app.include_router(profile_router(preferences, signer, MongoRecentTenders(db), clock))
+    return NotifierService(
+        settings, broker, client, store, preferences, mailer, sms, dispatcher, settler, app
+    )
+
+
+def subscribe_matches(
+    broker: KafkaBroker,
+    settings: NotifierSettings,
+    notifier: Notifier,
+    retry: RetryPolicy | None = None,
+) -> None:
+    """The notifier's consumer path: batches of match events recorded, retried on failure, a
+    record that cannot be parsed or still fails dead-lettered alone (shared.kafka.batch)."""
     subscribe_guarded_batch(
         broker,
-        matches_topic,
+        settings.topic(MATCHES_TOPIC),
         settings.notifier_group_id,
         MatchEvent.model_validate_json,
         notifier.handle_batch,
         retry,
         max_records=settings.notifier_intake_batch_size,
-    )
-    app = create_app(preferences, signer, clock)
-    app.include_router(profile_router(preferences, signer, MongoRecentTenders(db), clock))
-    return NotifierService(
-        settings, broker, client, store, preferences, mailer, sms, dispatcher, settler, app
     )

@@ -146,7 +146,8 @@ def subscribe_guarded_batch(
 
     async def consume(body: Any, message: KafkaMessage) -> None:
         records = message.raw_message
-        assert isinstance(records, tuple)  # a batch subscriber
+        # A batch subscriber: a tuple from aiokafka, a list from FastStream's TestKafkaBroker.
+        assert isinstance(records, tuple | list)
         await process_batch(broker, records, decode, handle, policy)
 
     broker.subscriber(
