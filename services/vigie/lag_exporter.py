@@ -24,7 +24,8 @@ from prometheus_client import Counter, start_http_server
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import REGISTRY, Collector, CollectorRegistry
 
-from vigie.lag_reader import LagSnapshot, read_snapshot
+from vigie.lag import LagSnapshot
+from vigie.lag_reader import read_snapshot
 
 log = structlog.get_logger(__name__)
 DEFAULT_PORT = 9308

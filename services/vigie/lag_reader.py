@@ -32,6 +32,10 @@ from aiokafka.protocol.api import Request
 
 from shared.kafka.dead_letter_headers import ERROR, SOURCE_TOPIC
 from vigie.lag import (
+    DeadLetterTopic,
+    GroupLag,
+    LagSnapshot,
+    PartitionLag,
     PartitionOffsets,
     dead_letter_depth,
     is_dead_letter_topic,
@@ -41,59 +45,6 @@ from vigie.lag import (
 )
 
 RECORD_WAIT_SECONDS = 3.0
-
-
-@dataclass(frozen=True)
-class PartitionLag:
-    offsets: PartitionOffsets
-    messages: int
-    seconds: float | None  # None: the oldest unconsumed record could not be read
-
-
-@dataclass(frozen=True)
-class GroupLag:
-    group: str
-    state: str  # Kafka's word: Stable, Empty, PreparingRebalance, …, or "Unknown"
-    members: int
-    partitions: tuple[PartitionLag, ...]
-
-    @property
-    def committed_total(self) -> int:
-        """The sum of its committed offsets: how far it has read, for throughput."""
-        return sum(p.offsets.committed or 0 for p in self.partitions)
-
-    def lag_messages(self, *, dead_letters: bool = False) -> int:
-        return sum(p.messages for p in self._counted(dead_letters))
-
-    def lag_seconds(self, *, dead_letters: bool = False) -> float | None:
-        """The oldest unconsumed record's age over its partitions; None if one is unknown."""
-        ages = [p.seconds for p in self._counted(dead_letters)]
-        if any(age is None for age in ages):
-            return None
-        return max((age for age in ages if age is not None), default=0.0)
-
-    def _counted(self, dead_letters: bool) -> list[PartitionLag]:
-        """Its partitions, without those of dead-letter topics unless asked: the replay
-        command's groups read those, and the depth of a DLQ is reported on its own."""
-        return [
-            p for p in self.partitions if dead_letters or not is_dead_letter_topic(p.offsets.topic)
-        ]
-
-
-@dataclass(frozen=True)
-class DeadLetterTopic:
-    topic: str
-    depth: int
-    newest_reason: str | None  # the x-vigie-error header of its newest record
-    newest_source: str | None  # the topic that record came from
-    newest_at: float | None  # unix seconds: that record's timestamp
-
-
-@dataclass(frozen=True)
-class LagSnapshot:
-    taken_at: float  # unix seconds
-    groups: tuple[GroupLag, ...]
-    dead_letters: tuple[DeadLetterTopic, ...]
 
 
 # aiokafka ships no type information: its Request is Any to mypy.

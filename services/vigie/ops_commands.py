@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import json
+import time
+from collections.abc import Callable
 from typing import Annotated
 
 import typer
+from aiokafka.errors import KafkaError
+from rich.console import Console
+from rich.live import Live
 
 from shared.settings import CommonSettings
-from vigie import lag_exporter
+from vigie import lag_exporter, ops_status
+from vigie.ops_rules import ServiceView, Thresholds
 
+console = Console(highlight=False)
 app = typer.Typer(
     help="Operations: consumer lag, dead letters, services' health.", no_args_is_help=True
 )
@@ -37,3 +45,103 @@ def exporter(
     lag_exporter.serve(
         settings.kafka_bootstrap, host=host, port=port, topic_prefix=prefix, interval=interval
     )
+
+
+@app.command("status")
+def status(
+    watch: Annotated[bool, typer.Option("--watch", help="Refresh until Ctrl-C.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="One JSON document, for scripts.")
+    ] = False,
+    interval: Annotated[
+        float,
+        typer.Option(
+            help="Seconds between two reads of Kafka: the lag's change and the throughput are "
+            "measured over them (one-shot: two reads; --watch: the last minute). 0: one read."
+        ),
+    ] = 5.0,
+    service: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--service",
+            help="LABEL=URL of a service to check (repeatable); default: the replicas "
+            "started from this stack dir.",
+            show_default=False,
+        ),
+    ] = None,
+    max_lag_seconds: Annotated[
+        float, typer.Option(help="Unhealthy when a group's oldest unconsumed record is older.")
+    ] = Thresholds.max_lag_seconds,
+    max_lag_growth: Annotated[
+        int, typer.Option(help="Unhealthy when a group's lag grows by more over the window.")
+    ] = Thresholds.max_lag_growth,
+    dead_letter_window: Annotated[
+        float,
+        typer.Option(help="Unhealthy while a dead letter is younger than this (s); 0: never."),
+    ] = Thresholds.dead_letter_window,
+    topic_prefix: TopicPrefix = None,
+) -> None:
+    """Services up/live/ready, consumer groups' lag and throughput, dead-letter topics; exit
+    status 1 when something is unhealthy (see `vigie.ops_rules`), 2 when Kafka cannot be read."""
+    settings = CommonSettings()
+    prefix = settings.topic_prefix if topic_prefix is None else topic_prefix
+    limits = Thresholds(max_lag_seconds, max_lag_growth, dead_letter_window)
+    try:
+        urls = dict(_label_url(pair) for pair in service or [])
+    except ValueError as exc:
+        console.print(f"[red]--service {exc}")
+        raise typer.Exit(2) from exc
+    services = (lambda: ops_status.named_services(urls)) if urls else ops_status.local_services
+    sampler = ops_status.Sampler(ops_status.kafka_reader(settings.kafka_bootstrap, prefix))
+    try:
+        result = _watch(sampler, services, limits, interval) if watch else None
+        if result is None:
+            result = _once(sampler, services, limits, interval)
+    except KafkaError as exc:
+        console.print(f"[red]cannot read Kafka at {settings.kafka_bootstrap}: {exc!r}")
+        raise typer.Exit(2) from exc
+    if as_json:
+        typer.echo(json.dumps(result.as_json(), indent=2))
+    elif not watch:
+        console.print(ops_status.render(result))
+    raise typer.Exit(0 if result.healthy else 1)
+
+
+def _label_url(pair: str) -> tuple[str, str]:
+    label, sep, url = pair.partition("=")
+    if not sep or not label or not url.startswith(("http://", "https://")):
+        raise ValueError(f"{pair!r}: expected LABEL=http://host:port")
+    return label, url
+
+
+def _once(
+    sampler: ops_status.Sampler,
+    services: Callable[[], list[ServiceView]],
+    limits: Thresholds,
+    interval: float,
+) -> ops_status.Report:
+    sampler.sample()
+    if interval > 0:
+        time.sleep(interval)
+        sampler.sample()
+    return ops_status.report(sampler, services, limits)
+
+
+def _watch(
+    sampler: ops_status.Sampler,
+    services: Callable[[], list[ServiceView]],
+    limits: Thresholds,
+    interval: float,
+) -> ops_status.Report | None:
+    """Refresh the screen every `interval` seconds; the last report when interrupted."""
+    result = None
+    with Live(console=console, auto_refresh=False) as live:
+        try:
+            while True:
+                sampler.sample()
+                result = ops_status.report(sampler, services, limits)
+                live.update(ops_status.render(result), refresh=True)
+                time.sleep(max(interval, 1.0))
+        except KeyboardInterrupt:
+            pass
+    return result

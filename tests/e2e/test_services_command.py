@@ -4,68 +4,11 @@ its consumer group, each replica has its own pidfile and port, and `down` stops 
 from __future__ import annotations
 
 import asyncio
-import os
-import socket
-import sys
-from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 
-import pytest
-
-from tests.stack_clients import StackEndpoints, free_port
+from tests.e2e.test_processes import vigie
+from tests.stack_clients import StackEndpoints
 from vigie.lag_reader import read_snapshot
-from vigie.services_runner import stop_services
-from vigie_stack.config import StackConfig
-
-
-def free_port_pair() -> int:
-    """A free port whose next one is free too: the base port of a service run twice."""
-    for _ in range(50):
-        base = free_port()
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", base + 1))
-            except OSError:
-                continue
-            return base
-    raise AssertionError("no two consecutive free ports")
-
-
-@pytest.fixture
-def operator_env(stack: StackEndpoints, namespace: str, tmp_path: Path) -> Iterator[dict[str, str]]:
-    """An operator's environment: a stack dir of its own (pidfiles, logs, dev secrets), this
-    test's topics, groups, database and free ports."""
-    env = {
-        **os.environ,
-        "VIGIE_STACK_DIR": str((tmp_path / "stack").resolve()),
-        "COLUMNS": "200",
-        "VIGIE_KAFKA_BOOTSTRAP": stack.kafka_bootstrap,
-        "VIGIE_MONGODB_URL": stack.mongo_url(namespace),
-        "VIGIE_TOPIC_PREFIX": f"{namespace}.",
-        "VIGIE_MATCHER_GROUP_ID": f"{namespace}-matcher",
-        "VIGIE_NOTIFIER_GROUP_ID": f"{namespace}-notifier",
-        "VIGIE_INGEST_PORT": str(free_port()),
-        "VIGIE_MATCHER_PORT": str(free_port_pair()),
-        "VIGIE_NOTIFIER_PORT": str(free_port()),
-    }
-    yield env
-    # Whatever the test did, nothing it started outlives it.
-    stop_services(replace(StackConfig.from_env(), stack_dir=Path(env["VIGIE_STACK_DIR"])))
-
-
-async def vigie(env: dict[str, str], *args: str, within: float = 120) -> tuple[int, str]:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "vigie.cli",
-        *args,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    output = (await asyncio.wait_for(process.communicate(), within))[0].decode()
-    return process.returncode or 0, output
 
 
 async def _members(bootstrap: str, prefix: str, group: str, count: int, within: float) -> int:

@@ -5,9 +5,8 @@ from prometheus_client import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.registry import CollectorRegistry
 
-from vigie.lag import PartitionOffsets
+from vigie.lag import DeadLetterTopic, GroupLag, LagSnapshot, PartitionLag, PartitionOffsets
 from vigie.lag_exporter import LagCollector
-from vigie.lag_reader import DeadLetterTopic, GroupLag, LagSnapshot, PartitionLag
 
 
 def _samples(collector: LagCollector) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
