@@ -338,6 +338,11 @@ class MatchEvent(Event):
     reasons: list[MatchReason]
     language: str
     tender: Tender
+    # When ingest accepted the tender revision matched (its tender event's `occurred_at`), for
+    # the end-to-end latency. Optional, so events written before it was carried still read; a
+    # reader older than this field refuses it (contracts forbid unknown fields): upgrade the
+    # notifier before the matcher.
+    tender_accepted_at: UtcDatetime | None = None
 
     @property
     def key(self) -> str:

@@ -23,6 +23,8 @@ class CommonSettings(BaseSettings):
     topic_partitions: int = Field(default=6, ge=1)
     log_format: Literal["auto", "json", "console"] = "auto"
     log_level: str = "INFO"
+    # /health/live turns red when a consume loop has not polled Kafka for this long (shared.health).
+    liveness_bound_seconds: float = 120.0
 
     def topic(self, name: str) -> str:
         return f"{self.topic_prefix}{name}"

@@ -123,6 +123,9 @@ class Component(ABC):
     def prepare(self, say: Say) -> None:
         """Download, build and write config as needed; quick when all is in place."""
 
+    def refresh(self, say: Say) -> None:  # noqa: B027 - optional hook: most have nothing to do
+        """What `up` may update under a server that already runs (default: nothing)."""
+
     @abstractmethod
     def command(self) -> list[str]: ...
 
@@ -183,6 +186,26 @@ class Kafka(Component):
         self._write_properties()
         self._format_storage(say)
 
+    def refresh(self, say: Say) -> None:
+        # A running broker keeps its jars open; new ones (the kafka-tools jar added to the pom)
+        # are for the tools run beside it, and for the broker at its next start.
+        self._install_libs(say)
+
+    def tool_command(self, main_class: str, *args: str) -> list[str]:
+        """A Kafka command-line tool on the stack's jars, e.g.
+        `org.apache.kafka.tools.consumer.group.ConsumerGroupCommand --list` (the class that the
+        release's bin/kafka-consumer-groups.sh runs); its logs go to stderr at WARN."""
+        return [
+            "java",
+            f"-Dlog4j2.configurationFile={PACKAGE_DIR / 'kafka' / 'tools-log4j2.properties'}",
+            "-cp",
+            str(self.libs / "*"),
+            main_class,
+            "--bootstrap-server",
+            self.cfg.kafka_bootstrap,
+            *args,
+        ]
+
     def _libs_stamp(self) -> str:
         pom = PACKAGE_DIR / "kafka" / "pom.xml"
         text = pom.read_text()
@@ -215,9 +238,14 @@ class Kafka(Component):
             " (mvn dependency:copy-dependencies)"
         )
         run_step(cmd, cwd=self.cfg.stack_dir, log=self.install_log, what=what, say=say)
-        # Swap in whole, so an interrupted download never looks complete.
-        shutil.rmtree(self.libs, ignore_errors=True)
+        # Swap in whole, so an interrupted download never looks complete; two renames, so a
+        # broker running on these jars (see `refresh`) never finds the folder missing for long.
+        previous = self.home / "libs.previous"
+        shutil.rmtree(previous, ignore_errors=True)
+        if self.libs.exists():
+            self.libs.replace(previous)
         staging.replace(self.libs)
+        shutil.rmtree(previous, ignore_errors=True)
         marker.write_text(stamp)
 
     def _write_properties(self) -> None:

@@ -198,6 +198,10 @@ def _begin(comp: Component, say: Say) -> UpResult | tuple[int, bool]:
         if pid is None:
             return _adopt_foreign(comp, say)
         say(f"{comp.name}: already running at {comp.address()} (pid {pid}, started by vigie stack)")
+        try:
+            comp.refresh(say)
+        except InstallError as exc:  # the server runs as it is; say what could not be updated
+            say(f"{comp.name}: could not update beside the running server: {exc}")
         return pid, False
     if pid is not None:
         say(f"{comp.name}: still starting (pid {pid}), waiting")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, contextmanager
 from datetime import datetime
 from typing import Annotated, Any, TypeVar
 
@@ -36,6 +36,7 @@ from ingest.ratelimit import RateLimiter
 from ingest.revisions import CancelledTenderError, Stored
 from shared.clock import Clock, utc_now
 from shared.events import Classification, Tender, TenderEventKind, code_problem, text_problem
+from shared.metrics import RejectionReason, TenderSource, count_tender, rejection_reason
 from shared.territories import is_known
 
 log = structlog.get_logger()
@@ -204,6 +205,9 @@ def _reason(refusals: list[dict[str, Any]]) -> str:
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
+    if request.method in ("POST", "PUT"):  # a tender sent, refused
+        reason = rejection_reason(str(error.get("type", "")) for error in exc.errors())
+        count_tender(TenderSource.API, "rejected", reason)
     return JSONResponse(status_code=422, content={"detail": _describe(list(exc.errors()))})
 
 
@@ -213,6 +217,29 @@ async def _unavailable(request: Request, exc: Exception) -> JSONResponse:
         headers={"Retry-After": "5"},
         content={"detail": "tender store unavailable, retry later"},
     )
+
+
+def _answered(receipt: Receipt) -> ReceiptOut:
+    """The answer to a tender sent, counted by its outcome."""
+    count_tender(TenderSource.API, receipt.outcome.value)
+    return ReceiptOut.of(receipt)
+
+
+_REASON_OF_STATUS = {403: RejectionReason.SCOPE, 422: RejectionReason.INVALID}
+
+
+@contextmanager
+def _refusals_counted() -> Iterator[None]:
+    """Counts a tender refused with a 4xx raised here (out of scope, cancelled, not a notice this
+    route takes); 422s of validation are counted by their handler, `_validation_error`."""
+    try:
+        yield
+    except HTTPException as exc:
+        cancelled = isinstance(exc.__cause__, CancelledTenderError)
+        reason = RejectionReason.CANCELLED if cancelled else _REASON_OF_STATUS.get(exc.status_code)
+        if reason is not None:
+            count_tender(TenderSource.API, "rejected", reason)
+        raise
 
 
 def _check_scope(publisher: Publisher, tender: Tender) -> None:
@@ -348,10 +375,14 @@ def create_app(
     async def push_tender(body: TenderOrOcds, caller: Caller) -> ReceiptOut:
         """Publish a notice — canonical JSON or one OCDS release — ; the same notice again is
         `unchanged`, a changed one `amended`, an OCDS cancellation `cancelled`."""
+        with _refusals_counted():
+            return await _push_one(body, caller)
+
+    async def _push_one(body: Tender | OcdsDocument, caller: Publisher) -> ReceiptOut:
         if isinstance(body, Tender):
             _admit(body, clock())
             _check_scope(caller, body)
-            return ReceiptOut.of(await _guarded(intake.submit(body, caller.id)))
+            return _answered(await _guarded(intake.submit(body, caller.id)))
         outcomes = body.notices("request")
         if len(outcomes) != 1:
             raise HTTPException(
@@ -362,9 +393,7 @@ def create_app(
         if not isinstance(outcome, Parsed):
             raise HTTPException(422, f"not accepted as a tender: {outcome.reason}")
         _check_scope(caller, outcome.tender)
-        return ReceiptOut.of(
-            await _guarded(intake.receive(outcome.kind, outcome.tender, caller.id))
-        )
+        return _answered(await _guarded(intake.receive(outcome.kind, outcome.tender, caller.id)))
 
     @app.post("/v1/tenders/batch", response_model=list[BatchItem], responses=errors)
     async def push_batch(batch: BatchIn, caller: Caller) -> list[BatchItem]:
@@ -385,8 +414,10 @@ def create_app(
         for (position, _), receipt in zip(accepted, receipts, strict=True):
             index = notices[position][0]
             if isinstance(receipt, CancelledTenderError):
+                count_tender(TenderSource.API, "rejected", RejectionReason.CANCELLED)
                 results[position] = BatchItem(index=index, status="rejected", reason=str(receipt))
             else:
+                count_tender(TenderSource.API, receipt.outcome.value)
                 results[position] = BatchItem(
                     index=index,
                     status=receipt.outcome.value,
@@ -402,23 +433,26 @@ def create_app(
         if isinstance(notice, Skipped):
             return BatchItem(index=index, status="skipped", reason=notice.reason)
         if isinstance(notice, Rejected):
+            count_tender(TenderSource.API, "rejected", RejectionReason.INVALID)
             return BatchItem(index=index, status="rejected", reason=notice.reason)
         try:
             _check_scope(caller, notice.tender)
         except HTTPException as exc:
+            count_tender(TenderSource.API, "rejected", RejectionReason.SCOPE)
             return BatchItem(index=index, status="rejected", reason=str(exc.detail))
         return None
 
     @app.put("/v1/tenders/{uid}", response_model=ReceiptOut, responses=errors)
     async def amend_tender(uid: UidPath, tender: Tender, caller: Caller) -> ReceiptOut:
         """Amend a published tender; its uid in the path and the body must agree."""
-        if tender.uid != uid:
-            raise HTTPException(422, f"body is tender {tender.uid!r}, path says {uid!r}")
-        _admit(tender, clock())
-        _check_scope(caller, tender)
-        if await _guarded(intake.current(uid)) is None:
-            raise HTTPException(404, f"no tender {uid}; publish it with POST /v1/tenders")
-        return ReceiptOut.of(await _guarded(intake.submit(tender, caller.id)))
+        with _refusals_counted():
+            if tender.uid != uid:
+                raise HTTPException(422, f"body is tender {tender.uid!r}, path says {uid!r}")
+            _admit(tender, clock())
+            _check_scope(caller, tender)
+            if await _guarded(intake.current(uid)) is None:
+                raise HTTPException(404, f"no tender {uid}; publish it with POST /v1/tenders")
+            return _answered(await _guarded(intake.submit(tender, caller.id)))
 
     async def stored_in_scope(uid: str, caller: Publisher) -> Stored:
         """The stored tender, if it exists (else 404) and the caller may act on it (else 403)."""
@@ -431,8 +465,9 @@ def create_app(
     @app.post("/v1/tenders/{uid}/cancel", response_model=ReceiptOut, responses=errors)
     async def cancel_tender(uid: UidPath, caller: Caller) -> ReceiptOut:
         """Cancel a tender: enterprises told of it hear it is cancelled."""
-        await stored_in_scope(uid, caller)
-        return ReceiptOut.of(await _guarded(intake.cancel(uid, caller.id)))
+        with _refusals_counted():
+            await stored_in_scope(uid, caller)
+            return _answered(await _guarded(intake.cancel(uid, caller.id)))
 
     @app.get("/v1/tenders/{uid}", response_model=TenderState, responses=errors)
     async def read_tender(uid: UidPath, caller: Caller) -> TenderState:

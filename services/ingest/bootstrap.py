@@ -15,9 +15,11 @@ from ingest.ratelimit import RateLimiter
 from ingest.registry import TenderRegistry
 from ingest.settings import IngestSettings
 from ingest.tender_producer import KafkaTenderPublisher
+from shared.health import service_health
 from shared.kafka.broker import make_broker
 from shared.kafka.topics import all_topics, ensure_topics
 from shared.mongo import Document, database, make_client
+from shared.operations_http import operations_router
 
 
 @dataclass
@@ -65,10 +67,14 @@ def bootstrap(settings: IngestSettings | None = None) -> FastAPI:
     limiter = RateLimiter(
         runtime.settings.ingest_rate_per_second, runtime.settings.ingest_rate_burst
     )
-    return create_app(
+    app = create_app(
         runtime.intake,
         runtime.directory.authenticate,
         limiter,
         runtime.settings.ingest_max_body_bytes,
         (runtime.start, runtime.stop),
     )
+    # Ingest consumes nothing: live is the app answering, ready is Kafka and MongoDB answering.
+    health = service_health(runtime.broker, runtime.client, settings.liveness_bound_seconds)
+    app.include_router(operations_router(health))
+    return app

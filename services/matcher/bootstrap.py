@@ -6,6 +6,7 @@ import asyncio
 from dataclasses import dataclass
 
 import structlog
+from fastapi import FastAPI
 from faststream.kafka import KafkaBroker
 from pymongo import AsyncMongoClient
 from pymongo.errors import PyMongoError
@@ -17,10 +18,12 @@ from matcher.settings import MatcherSettings
 from matcher.store import MongoMatcherStore
 from shared.clock import Clock, utc_now
 from shared.events import ENTERPRISES_TOPIC, MATCHES_TOPIC, TENDERS_TOPIC, TenderEvent
+from shared.health import service_health
 from shared.kafka.broker import make_broker
 from shared.kafka.consumer import RetryPolicy, subscribe_guarded
 from shared.kafka.topics import all_topics, ensure_topics
 from shared.mongo import Document, database, make_client
+from shared.operations_http import operations_app
 
 log = structlog.get_logger()
 
@@ -33,6 +36,8 @@ class MatcherService:
     store: MongoMatcherStore
     matcher: TenderMatcher
     changes: EnterpriseChangeFeed
+    # /metrics and /health/*; `python -m matcher` serves it on VIGIE_MATCHER_PORT.
+    app: FastAPI
     _reloader: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
@@ -92,7 +97,13 @@ def bootstrap(
     )
     matcher = TenderMatcher(store, publisher, changes, clock)
     subscribe_tenders(broker, settings, matcher, retry)
-    return MatcherService(settings, broker, client, store, matcher, changes)
+
+    async def index_loaded() -> str | None:
+        return None if matcher.catalogue.loaded else "the profile index is not loaded yet"
+
+    health = service_health(broker, client, settings.liveness_bound_seconds, index=index_loaded)
+    app = operations_app(health, "Vigie matcher")
+    return MatcherService(settings, broker, client, store, matcher, changes, app)
 
 
 def subscribe_tenders(

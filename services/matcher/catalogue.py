@@ -13,6 +13,7 @@ from matcher.index import ProfileIndex
 from matcher.rules import Candidate
 from shared.enterprises import Enterprise
 from shared.events import Tender
+from shared.metrics import INDEX_PROFILES, index_built
 
 
 class EnterpriseCatalogue:
@@ -24,10 +25,12 @@ class EnterpriseCatalogue:
 
     def replace_all(self, enterprises: Iterable[Enterprise]) -> None:
         active = [e for e in enterprises if e.status == "active"]
+        started = time.monotonic()
         self._enterprises = {e.id: e for e in active}
         self._index = ProfileIndex.build(active)
         self.loaded = True
         self.loaded_at = time.monotonic()
+        index_built(len(self._index), self.loaded_at - started)
 
     def apply(self, ids: Iterable[str], found: dict[str, Enterprise]) -> int:
         """Apply the enterprises `ids` as they are now (`found`; an id not found was deleted);
@@ -45,6 +48,7 @@ class EnterpriseCatalogue:
             else:
                 continue
             count += 1
+        INDEX_PROFILES.set(len(self._index))
         return count
 
     def candidates(self, tender: Tender) -> list[Candidate]:

@@ -70,6 +70,7 @@ def plan_for(
                 reasons=reasons,
                 language=enterprise.language,
                 tender=tender,
+                tender_accepted_at=event.occurred_at,
             )
         )
     return planned
@@ -96,6 +97,7 @@ def _cancellations(
                 reasons=[MatchReason(code="cancelled", text=text)],
                 language=enterprise.language,
                 tender=tender,
+                tender_accepted_at=event.occurred_at,
             )
         )
     return planned

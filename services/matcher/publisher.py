@@ -8,6 +8,7 @@ from faststream.kafka import KafkaBroker
 
 from shared.events import MatchEvent
 from shared.kafka.broker import publish_events
+from shared.metrics import MATCHES
 
 
 class KafkaMatchPublisher:
@@ -17,3 +18,5 @@ class KafkaMatchPublisher:
 
     async def publish(self, matches: Sequence[MatchEvent]) -> None:
         await publish_events(self._broker, self._topic, [(match.key, match) for match in matches])
+        for match in matches:
+            MATCHES.labels(match.kind.value).inc()

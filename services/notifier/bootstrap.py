@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from faststream.kafka import KafkaBroker
 from pymongo import AsyncMongoClient
 
+from notifier.channel_metrics import TimedChannel
 from notifier.channels import EmailChannel, SmsChannel
 from notifier.dead_letter import kafka_dead_letter
 from notifier.dispatcher import Dispatcher
@@ -30,12 +31,15 @@ from notifier.throttle import Throttle
 from notifier.web import create_app
 from shared.clock import Clock, utc_now
 from shared.events import DELIVERIES_TOPIC, MATCHES_TOPIC, Channel, DeliveryEvent, MatchEvent
+from shared.health import service_health
 from shared.kafka.batch import subscribe_guarded_batch
 from shared.kafka.broker import make_broker, publish_event
 from shared.kafka.consumer import RetryPolicy
 from shared.kafka.enterprise_changes import announcer_on
 from shared.kafka.topics import all_topics, ensure_topics
+from shared.metrics import DELIVERIES
 from shared.mongo import Document, database, make_client
+from shared.operations_http import operations_router
 
 log = structlog.get_logger()
 
@@ -51,7 +55,8 @@ class NotifierService:
     sms: SmsProvider | None
     dispatcher: Dispatcher
     settler: Settler
-    # The preference centre; `python -m notifier` serves it (see `http_server`).
+    # The preference centre and /metrics, /health/*; `python -m notifier` serves it (see
+    # `http_server`).
     app: FastAPI
 
     async def start(self) -> None:
@@ -141,16 +146,18 @@ def bootstrap(
     mailer = _mailer(settings)
     links = LinkBuilder(signer, settings.public_base_url, settings.unsubscribe_mailbox)
     channels: dict[Channel, ChannelSender] = {
-        Channel.EMAIL: EmailChannel(mailer, mailer.sender, links),
+        Channel.EMAIL: TimedChannel(EmailChannel(mailer, mailer.sender, links), clock),
     }
     sms = _sms(settings)
     if sms is not None:
-        channels[Channel.SMS] = SmsChannel(sms, links)
+        channels[Channel.SMS] = TimedChannel(SmsChannel(sms, links), clock)
     deliveries_topic = settings.topic(DELIVERIES_TOPIC)
     matches_topic = settings.topic(MATCHES_TOPIC)
 
     async def publish(event: DeliveryEvent) -> None:
+        """Every delivery outcome goes out here: counted once Kafka has it."""
         await publish_event(broker, deliveries_topic, event.key, event)
+        DELIVERIES.labels(event.channel.value, event.status.value).inc()
 
     settler = Settler(store, publish, clock)
     deliverer = Deliverer(
@@ -173,6 +180,9 @@ def bootstrap(
     subscribe_matches(broker, settings, notifier, retry)
     app = create_app(preferences, signer, clock)
     app.include_router(profile_router(preferences, signer, MongoRecentTenders(db), clock))
+    app.include_router(
+        operations_router(service_health(broker, client, settings.liveness_bound_seconds))
+    )
     return NotifierService(
         settings, broker, client, store, preferences, mailer, sms, dispatcher, settler, app
     )

@@ -16,6 +16,7 @@ from notifier.delivery import Delivery
 from notifier.ports import DeadLetter
 from shared.kafka.dead_letter_headers import dead_letter_headers
 from shared.kafka.topics import dlq_topic
+from shared.metrics import DEAD_LETTERS
 
 log = structlog.get_logger()
 
@@ -46,6 +47,7 @@ def kafka_dead_letter(broker: KafkaBroker, topic: str) -> DeadLetter:
             key=delivery.enterprise_id.encode(),
             headers=headers,
         )
+        DEAD_LETTERS.labels(source_topic).inc()
         log.warning(
             "delivery_dead_lettered",
             operation=f"send by {delivery.channel or 'its channel'}",

@@ -24,6 +24,7 @@ from notifier.delivery_errors import (
 )
 from notifier.render import RenderedEmail, Sender
 from notifier.throttle import Throttle
+from shared.metrics import PROVIDER_CALL_SECONDS
 
 
 def classify(exc: Exception) -> DeliveryError:
@@ -126,9 +127,10 @@ class SmtpMailer:
             await self._throttle.acquire()
         client = await self._idle.get()
         try:
-            if not client.is_connected:
-                await client.connect()
-            await client.sendmail(self._sender.address, [to], content)
+            with PROVIDER_CALL_SECONDS.labels("email").time():
+                if not client.is_connected:
+                    await client.connect()
+                await client.sendmail(self._sender.address, [to], content)
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
             client.close()
             raise classify(exc) from exc

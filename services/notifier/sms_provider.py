@@ -14,6 +14,7 @@ import httpx
 
 from notifier.delivery_errors import PermanentDeliveryError, TransientDeliveryError
 from notifier.throttle import Throttle
+from shared.metrics import PROVIDER_CALL_SECONDS
 
 
 class SmsProvider(Protocol):
@@ -49,9 +50,10 @@ class TwilioSms:
         if self._throttle is not None:
             await self._throttle.acquire()
         try:
-            response = await self._client.post(
-                self._path, data={"To": to, "From": self._sender, "Body": body}
-            )
+            with PROVIDER_CALL_SECONDS.labels("sms").time():
+                response = await self._client.post(
+                    self._path, data={"To": to, "From": self._sender, "Body": body}
+                )
         except httpx.HTTPError as exc:
             raise TransientDeliveryError(f"SMS provider unreachable: {exc!r}"[:300]) from exc
         if response.status_code in (200, 201):

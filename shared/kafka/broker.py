@@ -1,4 +1,5 @@
-"""The FastStream broker every service uses: idempotent producer, `acks=all`."""
+"""The FastStream broker every service uses: idempotent producer, `acks=all`, and FastStream's
+own Prometheus middleware on every consume and publish."""
 
 from __future__ import annotations
 
@@ -6,18 +7,30 @@ import asyncio
 from collections.abc import Sequence
 
 from faststream.kafka import KafkaBroker
+from faststream.kafka.prometheus import KafkaPrometheusMiddleware
 from pydantic import BaseModel
 
+from shared.metrics import REGISTRY
 from shared.settings import CommonSettings
 
 
 def make_broker(settings: CommonSettings, client_id: str) -> KafkaBroker:
+    """The broker of one service (`client_id` names it in Kafka and in the metrics).
+
+    `KafkaPrometheusMiddleware` adds the `faststream_*` series (received, processed by status,
+    durations, exceptions, published) to the registry of Vigie's own metrics. Beware its
+    `status` label: under the default ack policy a handler that raised is still counted as
+    `acked`, so alert on `faststream_received_processed_messages_exceptions_total`, never on
+    status. Vigie's guarded handlers rarely raise at all (shared.kafka.consumer dead-letters what
+    fails): `vigie_dead_letters_total` is their failure signal.
+    """
     return KafkaBroker(
         settings.kafka_bootstrap,
         client_id=client_id,
         enable_idempotence=True,
         acks="all",
         logger=None,  # we log ourselves through structlog, with the message context bound
+        middlewares=[KafkaPrometheusMiddleware(registry=REGISTRY, app_name=client_id)],
     )
 
 

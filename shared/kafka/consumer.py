@@ -27,6 +27,7 @@ from shared.backoff import Backoff
 from shared.kafka.coordinates import Coordinates
 from shared.kafka.dead_letter_headers import dead_letter_headers
 from shared.kafka.topics import dlq_topic
+from shared.metrics import DEAD_LETTERS
 
 T = TypeVar("T")
 log = structlog.get_logger()
@@ -65,6 +66,7 @@ async def send_to_dlq(
     await broker.publish(
         record.value or b"", topic=dlq_topic(record.topic), key=record.key, headers=headers
     )
+    DEAD_LETTERS.labels(record.topic).inc()
     log.warning(
         "dead_lettered",
         operation=f"consume {record.topic}",

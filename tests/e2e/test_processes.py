@@ -31,6 +31,7 @@ def service_env(stack: StackEndpoints, namespace: str) -> dict[str, str]:
         "VIGIE_SMTP_PORT": str(stack.smtp_port),
         "VIGIE_INGEST_PORT": str(free_port()),
         "VIGIE_NOTIFIER_PORT": str(free_port()),
+        "VIGIE_MATCHER_PORT": str(free_port()),
         "VIGIE_LOG_FORMAT": "json",
         "VIGIE_MATCHER_GROUP_ID": f"{namespace}-matcher",
         "VIGIE_NOTIFIER_GROUP_ID": f"{namespace}-notifier",

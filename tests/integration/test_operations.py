@@ -1,0 +1,151 @@
+"""The operational endpoints against the real stack: ready follows MongoDB (a private server,
+stopped and started again), live follows the consume loop's polling, and /metrics carries the
+faststream_* and vigie_* series once a tender has flowed through."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+
+from matcher.bootstrap import bootstrap as bootstrap_matcher
+from matcher.settings import MatcherSettings
+from shared.enterprises import Enterprise
+from shared.health import service_health
+from shared.kafka.broker import make_broker
+from shared.kafka.topics import ensure_topics
+from shared.mongo import make_client
+from shared.operations_http import operations_app
+from shared.settings import CommonSettings
+from tests.factories import enterprise_data, tender_data
+from tests.pipeline import namespace_settings, running_pipeline, write_enterprises
+from tests.stack_clients import MailSink, PrivateMongo, StackEndpoints, produce
+
+
+@asynccontextmanager
+async def client_of(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://service") as client:
+        yield client
+
+
+async def until(
+    answer: Callable[[], Awaitable[httpx.Response]],
+    holds: Callable[[httpx.Response], bool],
+    within: float,
+) -> httpx.Response:
+    """The first answer for which `holds` is true; fails with the last one after `within` s."""
+    deadline = time.monotonic() + within
+    while True:
+        response = await answer()
+        if holds(response):
+            return response
+        assert time.monotonic() < deadline, f"still {response.status_code} {response.text}"
+        await asyncio.sleep(0.2)
+
+
+async def test_ready_names_mongodb_while_it_is_down_and_recovers_after_it_restarts(
+    stack: StackEndpoints, namespace: str, private_mongo: PrivateMongo
+) -> None:
+    common = {**namespace_settings(stack, namespace), "mongodb_url": private_mongo.url + namespace}
+    settings = MatcherSettings(**common, matcher_group_id=f"{namespace}-matcher")
+    service = bootstrap_matcher(settings)
+    await service.start()
+    try:
+        async with client_of(service.app) as client:
+            ready = await until(lambda: client.get("/health/ready"), lambda r: True, 0)
+            assert (ready.status_code, ready.json()["checks"]) == (
+                200,
+                {"kafka": "ok", "mongodb": "ok", "index": "ok"},
+            )
+            private_mongo.kill()
+            stopped = time.monotonic()
+            down = await until(
+                lambda: client.get("/health/ready"), lambda r: r.status_code == 503, 10
+            )
+            assert time.monotonic() - stopped < 10
+            assert down.json()["reason"].startswith("mongodb: ")
+            assert down.json()["checks"]["kafka"] == "ok"
+            private_mongo.start()
+            await until(lambda: client.get("/health/ready"), lambda r: r.status_code == 200, 30)
+    finally:
+        await service.stop()
+
+
+async def test_live_turns_red_when_the_consume_loop_stops_polling_and_green_when_it_polls(
+    stack: StackEndpoints, namespace: str
+) -> None:
+    """A handler that hangs keeps the loop out of `getone`; a cancelled loop task never polls."""
+    settings = CommonSettings(**namespace_settings(stack, namespace))
+    broker = make_broker(settings, client_id="vigie-test")
+    topic = settings.topic("stuck")
+    entered, release = asyncio.Event(), asyncio.Event()
+
+    @broker.subscriber(topic, group_id=f"{namespace}-stuck", auto_offset_reset="earliest")
+    async def hang(body: Any) -> None:
+        entered.set()
+        await release.wait()
+
+    await ensure_topics(settings.kafka_bootstrap, [topic])
+    client = make_client(settings.mongodb_url)
+    app = operations_app(service_health(broker, client, live_bound_seconds=1.0), "test")
+    await broker.start()
+    try:
+        async with client_of(app) as http:
+            live = (await http.get("/health/live")).json()
+            assert live == {"status": "ok", "checks": {f"consume {topic}": "ok"}}
+            await produce(settings.kafka_bootstrap, topic, b"{}")
+            await asyncio.wait_for(entered.wait(), 30)
+            red = await until(lambda: http.get("/health/live"), lambda r: r.status_code == 503, 10)
+            assert "no poll of Kafka for" in red.json()["checks"][f"consume {topic}"]
+            release.set()
+            await until(lambda: http.get("/health/live"), lambda r: r.status_code == 200, 10)
+            [subscriber] = broker.subscribers
+            tasks = list(subscriber.tasks)  # type: ignore[attr-defined]
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            ended = await http.get("/health/live")
+            assert ended.status_code == 503
+            assert ended.json()["reason"] == f"consume {topic}: the consume loop has ended"
+    finally:
+        await broker.stop()
+        await client.close()
+
+
+def series(text: str, name: str) -> list[str]:
+    return [line for line in text.splitlines() if line.startswith(name)]
+
+
+async def test_metrics_show_the_kafka_and_domain_series_once_a_tender_flowed_through(
+    stack: StackEndpoints, namespace: str, mail: MailSink
+) -> None:
+    enterprise = Enterprise.model_validate(enterprise_data())
+    await write_enterprises(stack, namespace, [enterprise])
+    async with running_pipeline(stack, namespace) as pipeline:
+        assert pipeline.matcher is not None
+        assert pipeline.notifier is not None
+        async with pipeline.ingest_client() as ingest:
+            sent = await ingest.post("/v1/tenders", json=tender_data(title="Déneigement"))
+            assert sent.status_code == 202
+            assert len(await mail.wait_for(str(enterprise.contacts.email), within=60)) == 1
+            scraped: dict[str, Any] = {"ingest": (await ingest.get("/metrics")).text}
+        for name, app in (("matcher", pipeline.matcher.app), ("notifier", pipeline.notifier.app)):
+            async with client_of(app) as client:
+                scraped[name] = (await client.get("/metrics")).text
+    tenders, matches = pipeline.topic("vigie.tenders.v1"), pipeline.topic("vigie.matches.v1")
+    for text in scraped.values():  # one process here: one registry for the three
+        assert series(text, 'vigie_tenders_total{outcome="accepted",reason="",source="api"}')
+        assert series(text, 'faststream_received_messages_total{app_name="vigie-matcher"')
+        assert any(tenders in line for line in series(text, "faststream_received_messages_total"))
+        assert any(matches in line for line in series(text, "faststream_published_messages_total"))
+        assert series(text, 'vigie_matches_total{kind="new"}')
+        assert series(text, 'vigie_deliveries_total{channel="email",status="sent"}')
+        assert series(text, 'vigie_provider_call_seconds_count{channel="email"}')
+        assert series(text, 'vigie_end_to_end_seconds_count{channel="email"}')
+        assert series(text, "vigie_matcher_index_profiles")
