@@ -12,13 +12,10 @@ import httpx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ingest.api import create_app
-from ingest.intake import TenderIntake
-from ingest.ratelimit import RateLimiter
 from shared.events import ISO_639_1
 from shared.territories import is_known
 from tests.factories import tender_data
-from tests.fakes import TEST_KEY, InMemoryTenders, RecordingPublisher, authenticate
+from tests.unit.conftest import serving
 
 JSON = st.recursive(
     st.none()
@@ -53,30 +50,25 @@ BODIES = (
 )
 
 
-async def _exchange(body: Any, path: str) -> tuple[int, int]:
-    publisher = RecordingPublisher()
-    app = create_app(
-        TenderIntake(InMemoryTenders(), publisher),
-        authenticate,
-        RateLimiter(10_000, 10_000),
-        max_body_bytes=20_000,
-    )
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(
-        transport=transport,
-        base_url="http://ingest",
-        headers={"Authorization": f"Bearer {TEST_KEY}"},
-    ) as client:
-        response = await client.post(path, json=body)
-    return response.status_code, len(publisher.events)
+async def _post(body: Any, path: str, *, as_text: bool = False) -> tuple[httpx.Response, int]:
+    """POST `body` to a fresh app: the answer, and how many events it published. `as_text`: the
+    body as `json.dumps` writes it (ASCII, a lone surrogate as its escape), which httpx's own
+    JSON encoding (UTF-8) cannot carry."""
+    async with serving(rate=10_000, max_body_bytes=20_000) as api:
+        if as_text:
+            headers = {"Content-Type": "application/json"}
+            response = await api.client.post(path, content=json.dumps(body), headers=headers)
+        else:
+            response = await api.client.post(path, json=body)
+    return response, len(api.publisher.events)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(body=BODIES, path=st.sampled_from(["/v1/tenders", "/v1/tenders/batch"]))
 def test_no_body_makes_the_api_fail_or_publish_on_refusal(body: Any, path: str) -> None:
-    status, published = asyncio.run(_exchange(body, path))
-    assert status < 500
-    if status >= 400:
+    response, published = asyncio.run(_post(body, path))
+    assert response.status_code < 500
+    if response.status_code >= 400:
         assert published == 0
 
 
@@ -167,31 +159,15 @@ def refused_tenders(draw: st.DrawFn) -> tuple[dict[str, Any], str]:
     return tender, "classifications.1.code"
 
 
-async def _answer(body: Any, path: str) -> tuple[int, Any, int]:
-    publisher = RecordingPublisher()
-    app = create_app(
-        TenderIntake(InMemoryTenders(), publisher),
-        authenticate,
-        RateLimiter(10_000, 10_000),
-        max_body_bytes=20_000,
-    )
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app),
-        base_url="http://ingest",
-        headers={"Authorization": f"Bearer {TEST_KEY}"},
-    ) as client:
-        response = await client.post(path, json=body)
-    return response.status_code, response.json(), len(publisher.events)
-
-
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(case=refused_tenders())
 def test_each_class_of_bad_value_is_refused_naming_the_field(
     case: tuple[dict[str, Any], str],
 ) -> None:
     tender, field = case
-    status, answer, published = asyncio.run(_answer(tender, "/v1/tenders"))
-    assert status == 422, answer
+    response, published = asyncio.run(_post(tender, "/v1/tenders"))
+    answer = response.json()
+    assert response.status_code == 422, answer
     named = {".".join(str(part) for part in item["loc"]) for item in answer["detail"]}
     assert f"body.{field}" in named, answer
     assert all(item["msg"] for item in answer["detail"])
@@ -204,8 +180,9 @@ def test_each_class_of_bad_value_is_a_rejected_batch_item(
     case: tuple[dict[str, Any], str],
 ) -> None:
     tender, field = case
-    status, answer, published = asyncio.run(_answer({"tenders": [tender]}, "/v1/tenders/batch"))
-    assert status == 200, answer
+    response, published = asyncio.run(_post({"tenders": [tender]}, "/v1/tenders/batch"))
+    answer = response.json()
+    assert response.status_code == 200, answer
     [item] = answer
     assert item["status"] == "rejected"
     assert item["reason"].startswith(f"{field}: ") or f"; {field}: " in item["reason"]
@@ -240,30 +217,13 @@ def odd_texts_anywhere(draw: st.DrawFn) -> dict[str, Any]:
     }
 
 
-async def _ascii_exchange(body: Any, path: str) -> tuple[int, int]:
-    publisher = RecordingPublisher()
-    app = create_app(
-        TenderIntake(InMemoryTenders(), publisher),
-        authenticate,
-        RateLimiter(10_000, 10_000),
-        max_body_bytes=20_000,
-    )
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app),
-        base_url="http://ingest",
-        headers={"Authorization": f"Bearer {TEST_KEY}", "Content-Type": "application/json"},
-    ) as client:
-        response = await client.post(path, content=json.dumps(body))
-    return response.status_code, len(publisher.events)
-
-
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(body=odd_texts_anywhere(), path=st.sampled_from(["/v1/tenders", "/v1/tenders/batch"]))
 def test_control_characters_and_lone_surrogates_never_crash_the_api(
     body: dict[str, Any], path: str
 ) -> None:
     sent = {"tenders": [body]} if path.endswith("batch") else body
-    status, published = asyncio.run(_ascii_exchange(sent, path))
-    assert status < 500
-    if status >= 400:
+    response, published = asyncio.run(_post(sent, path, as_text=True))
+    assert response.status_code < 500
+    if response.status_code >= 400:
         assert published == 0

@@ -7,16 +7,12 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import httpx
 import pytest
 
-from ingest.api import create_app
-from ingest.intake import TenderIntake
-from ingest.ratelimit import RateLimiter
 from shared.events import text_problem
 from tests.factories import tender_data
-from tests.fakes import OCP_KEY, TEST_KEY, InMemoryTenders, RecordingPublisher, authenticate
-from tests.unit.conftest import Api
+from tests.fakes import OCP_KEY
+from tests.unit.conftest import Api, serving
 from tests.unit.formats.corpus import read
 
 PAST = "2020-01-15T14:00:00-05:00"
@@ -181,23 +177,11 @@ async def test_what_a_buyer_may_send_is_accepted(api: Api, overrides: dict[str, 
 
 async def test_the_deadline_is_judged_against_the_apps_clock() -> None:
     later = datetime.now(UTC) + timedelta(days=400)
-    publisher = RecordingPublisher()
-    app = create_app(
-        TenderIntake(InMemoryTenders(), publisher),
-        authenticate,
-        RateLimiter(100, 100),
-        max_body_bytes=20_000,
-        clock=lambda: later,
-    )
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app),
-        base_url="http://ingest",
-        headers={"Authorization": f"Bearer {TEST_KEY}"},
-    ) as client:
-        response = await client.post("/v1/tenders", json=tender_data())  # 30 days from now
+    async with serving(clock=lambda: later) as api:
+        response = await api.client.post("/v1/tenders", json=tender_data())  # 30 days from now
     assert response.status_code == 422
     assert "deadline in the future" in response.json()["detail"][0]["msg"]
-    assert publisher.events == []
+    assert api.publisher.events == []
 
 
 async def test_an_ocds_release_is_read_as_a_feed_notice(api: Api) -> None:
