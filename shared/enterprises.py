@@ -28,10 +28,25 @@ class SocialEconomyKind(StrEnum):
     SHELTERED_WORKSHOP = "sheltered_workshop"
 
 
+class Verification(StrEnum):
+    """Where an operator's check of the social-economy status stands. Only a verified enterprise
+    is matched; one that signed itself up waits `pending` until an operator decides."""
+
+    PENDING = "pending"
+    VERIFIED = "verified"
+    REJECTED = "rejected"
+
+
 class SocialEconomyStatus(Strict):
     kind: SocialEconomyKind
+    # An imported enterprise is vouched for by the operator who imports it (the default);
+    # a sign-up starts `pending`.
+    verification: Verification = Verification.VERIFIED
     verified_by: str | None = None
     verified_at: AwareDatetime | None = None
+    rejected_by: str | None = None
+    rejected_at: AwareDatetime | None = None
+    rejection_reason: Annotated[str, Field(max_length=500)] | None = None
 
 
 class Identifiers(Strict):
@@ -154,6 +169,9 @@ class Enterprise(Strict):
     language: Annotated[str, Field(pattern=f"^({'|'.join(SUPPORTED)})$")] = DEFAULT
     timezone: str = "America/Toronto"
     consent: dict[str, Consent] = {}
+    # May a buyer see this enterprise's name and contact in the reach of a call the enterprise
+    # declared interest in? Only that buyer, and only if granted; None: never asked.
+    buyer_contact: Consent | None = None
     profiles: Annotated[list[AlertProfile], Field(min_length=1)]
     preferences: Preferences = Preferences()
     status: EnterpriseStatus = EnterpriseStatus.ACTIVE
@@ -166,6 +184,16 @@ class Enterprise(Strict):
         if unknown:
             raise ValueError(f"unknown consent channel(s): {sorted(unknown)}")
         return value
+
+    def is_matchable(self) -> bool:
+        """Active and verified by an operator: the only enterprises the matcher alerts."""
+        return (
+            self.status == EnterpriseStatus.ACTIVE
+            and self.social_economy.verification == Verification.VERIFIED
+        )
+
+    def contactable_by_buyers(self) -> bool:
+        return self.buyer_contact is not None and self.buyer_contact.granted
 
     def consents_to(self, channel: str) -> bool:
         consent = self.consent.get(channel)

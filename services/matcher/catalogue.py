@@ -1,5 +1,6 @@
 """The enterprises the matcher holds in memory, with their profile index.
 
+Only active enterprises verified by an operator are held (`Enterprise.is_matchable`).
 Loaded whole at start, then kept fresh by the enterprise changes announced on Kafka (applied as
 they come), and reloaded whole now and then as a safety net for a change never announced.
 """
@@ -24,7 +25,7 @@ class EnterpriseCatalogue:
         self.loaded_at = 0.0
 
     def replace_all(self, enterprises: Iterable[Enterprise]) -> None:
-        active = [e for e in enterprises if e.status == "active"]
+        active = [e for e in enterprises if e.is_matchable()]
         started = time.monotonic()
         self._enterprises = {e.id: e for e in active}
         self._index = ProfileIndex.build(active)
@@ -38,7 +39,7 @@ class EnterpriseCatalogue:
         count = 0
         for enterprise_id in ids:
             enterprise = found.get(enterprise_id)
-            if enterprise is not None and enterprise.status == "active":
+            if enterprise is not None and enterprise.is_matchable():
                 if self._enterprises.get(enterprise_id) == enterprise:
                     continue  # announced, but nothing the matcher holds changed
                 self._enterprises[enterprise_id] = enterprise

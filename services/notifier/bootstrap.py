@@ -10,10 +10,13 @@ from fastapi import FastAPI
 from faststream.kafka import KafkaBroker
 from pymongo import AsyncMongoClient
 
+from notifier.action_tokens import ActionSigner
+from notifier.alert_links import AlertLinkBuilder
 from notifier.channel_metrics import TimedChannel
 from notifier.channels import EmailChannel, SmsChannel
 from notifier.dead_letter import kafka_dead_letter
 from notifier.dispatcher import Dispatcher
+from notifier.enterprise_pages import enterprise_router
 from notifier.links import LinkBuilder
 from notifier.mailer import SmtpMailer
 from notifier.ports import ChannelSender
@@ -145,12 +148,13 @@ def bootstrap(
     preferences = PreferenceStore(db, announcer_on(broker, settings))
     mailer = _mailer(settings)
     links = LinkBuilder(signer, settings.public_base_url, settings.unsubscribe_mailbox)
+    alert_links = AlertLinkBuilder(ActionSigner(signer), settings.public_base_url)
     channels: dict[Channel, ChannelSender] = {
-        Channel.EMAIL: TimedChannel(EmailChannel(mailer, mailer.sender, links), clock),
+        Channel.EMAIL: TimedChannel(EmailChannel(mailer, mailer.sender, links, alert_links), clock),
     }
     sms = _sms(settings)
     if sms is not None:
-        channels[Channel.SMS] = TimedChannel(SmsChannel(sms, links), clock)
+        channels[Channel.SMS] = TimedChannel(SmsChannel(sms, links, alert_links), clock)
     deliveries_topic = settings.topic(DELIVERIES_TOPIC)
     matches_topic = settings.topic(MATCHES_TOPIC)
 
@@ -180,6 +184,7 @@ def bootstrap(
     subscribe_matches(broker, settings, notifier, retry)
     app = create_app(preferences, signer, clock)
     app.include_router(profile_router(preferences, signer, MongoRecentTenders(db), clock))
+    app.include_router(enterprise_router(settings, db, mailer, signer, links, clock))
     app.include_router(
         operations_router(service_health(broker, client, settings.liveness_bound_seconds))
     )

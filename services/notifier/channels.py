@@ -4,6 +4,7 @@ deliverer treats them all alike."""
 
 from __future__ import annotations
 
+from notifier.alert_links import AlertLinkBuilder
 from notifier.delivery_errors import PermanentDeliveryError
 from notifier.links import LinkBuilder
 from notifier.mailer import SmtpMailer
@@ -22,10 +23,17 @@ def _message_id(key: str) -> str:
 class EmailChannel:
     channel = Channel.EMAIL
 
-    def __init__(self, mailer: SmtpMailer, sender: Sender, links: LinkBuilder) -> None:
+    def __init__(
+        self,
+        mailer: SmtpMailer,
+        sender: Sender,
+        links: LinkBuilder,
+        alerts: AlertLinkBuilder | None = None,
+    ) -> None:
         self._mailer = mailer
         self._sender = sender
         self._links = links
+        self._alerts = alerts
 
     def contact(self, enterprise: Enterprise) -> str | None:
         email = enterprise.contacts.email
@@ -41,15 +49,25 @@ class EmailChannel:
         self, enterprise: Enterprise, match: MatchEvent, key: str, *, reminder: bool = False
     ) -> None:
         links = self._links.for_enterprise(enterprise.id, enterprise.language)
-        email = render_alert(match, enterprise.timezone, self._sender, links, reminder=reminder)
+        alerts = self._alerts
+        actions = alerts.for_alert(enterprise.id, match, enterprise.language) if alerts else None
+        email = render_alert(
+            match, enterprise.timezone, self._sender, links, reminder=reminder, actions=actions
+        )
         await self._mailer.send(self._to(enterprise), email, _message_id(key))
 
     async def send_digest(
         self, enterprise: Enterprise, matches: list[MatchEvent], key: str
     ) -> None:
         links = self._links.for_enterprise(enterprise.id, enterprise.language)
+        alerts = self._alerts
         email = render_digest(
-            matches, enterprise.language, enterprise.timezone, self._sender, links
+            matches,
+            enterprise.language,
+            enterprise.timezone,
+            self._sender,
+            links,
+            (lambda m: alerts.for_alert(enterprise.id, m, enterprise.language)) if alerts else None,
         )
         await self._mailer.send(self._to(enterprise), email, _message_id(key))
 
@@ -57,9 +75,12 @@ class EmailChannel:
 class SmsChannel:
     channel = Channel.SMS
 
-    def __init__(self, provider: SmsProvider, links: LinkBuilder) -> None:
+    def __init__(
+        self, provider: SmsProvider, links: LinkBuilder, alerts: AlertLinkBuilder | None = None
+    ) -> None:
         self._provider = provider
         self._links = links
+        self._alerts = alerts
 
     def contact(self, enterprise: Enterprise) -> str | None:
         return enterprise.contacts.phone
@@ -78,7 +99,11 @@ class SmsChannel:
     ) -> None:
         to = self._to(enterprise)
         documents = match.tender.documents_url
-        link = str(documents) if documents else self._preferences_link(enterprise)
+        if self._alerts is not None:
+            # One link has room in a text: the answer page, which also links the documents.
+            link = self._alerts.page(enterprise.id, match, enterprise.language)
+        else:
+            link = str(documents) if documents else self._preferences_link(enterprise)
         text = render_sms(match, enterprise.timezone, link, reminder=reminder)
         await self._provider.send(to, text)
 

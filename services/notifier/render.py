@@ -6,10 +6,12 @@ the enterprise's own preference and unsubscribe links.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from notifier.alert_links import AlertLinks
 from notifier.links import Links
 from notifier.sms_text import fit
 from notifier.templating import TEMPLATES
@@ -78,9 +80,13 @@ def format_money(money: Money | None, language: str) -> str:
     return f"{money.currency} {whole}"
 
 
-def alert_context(match: MatchEvent, timezone: str, language: str) -> dict[str, Any]:
-    """What both parts of an alert show, already formatted for the language."""
+def alert_context(
+    match: MatchEvent, timezone: str, language: str, actions: AlertLinks | None = None
+) -> dict[str, Any]:
+    """What both parts of an alert show, already formatted for the language. `actions`: the
+    alert's signed answer and documents links (None in previews: the raw documents URL)."""
     return {
+        "actions": actions,
         "kind": MatchKind(match.kind).value,
         "tender": match.tender,
         "deadline": format_deadline(match, timezone, language),
@@ -97,10 +103,11 @@ def render_alert(
     links: Links | None = None,
     *,
     reminder: bool = False,
+    actions: AlertLinks | None = None,
 ) -> RenderedEmail:
     """`links` is None only for previews: the notifier always sends its signed links."""
     language = written_language(match.language)
-    context = alert_context(match, timezone, language)
+    context = alert_context(match, timezone, language, actions)
     if reminder:
         context["kind"] = "reminder"
     subject = _SUBJECT[language][context["kind"]].format(
@@ -110,12 +117,20 @@ def render_alert(
 
 
 def render_digest(
-    matches: list[MatchEvent], language: str, timezone: str, sender: Sender, links: Links
+    matches: list[MatchEvent],
+    language: str,
+    timezone: str,
+    sender: Sender,
+    links: Links,
+    actions_for: Callable[[MatchEvent], AlertLinks] | None = None,
 ) -> RenderedEmail:
     """One email listing every match since the last digest, soonest deadline first."""
     language = written_language(language)
     ordered = sorted(matches, key=lambda m: m.tender.submission_deadline)
-    items = [alert_context(match, timezone, language) for match in ordered]
+    items = [
+        alert_context(match, timezone, language, actions_for(match) if actions_for else None)
+        for match in ordered
+    ]
     subject = _SUBJECT[language]["digest"].format(count=len(items))
     return render_email("digest", language, subject, sender, links, {"items": items})
 

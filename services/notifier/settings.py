@@ -48,6 +48,13 @@ class NotifierSettings(CommonSettings):
     unsubscribe_mailbox: str = "desabonnement@vigie.example"
     # Signs the preference/unsubscribe links. A secret: no default, set it in production.
     unsubscribe_signing_key: SecretStr | None = None
+    # The public sign-up (notifier.signup): how long a confirmation link lives, and how many
+    # submissions a client address / an email address may make (a burst, then per hour).
+    signup_link_hours: int = 48
+    signup_per_client_per_hour: float = 20.0
+    signup_per_client_burst: int = 10
+    signup_per_address_per_hour: float = 3.0
+    signup_per_address_burst: int = 3
 
     def signing_key(self) -> str:
         key = self.unsubscribe_signing_key
