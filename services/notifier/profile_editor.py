@@ -26,7 +26,13 @@ from urllib.parse import quote
 
 import structlog
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import (
+    HTMLResponse,
+    JSONResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+)
 
 from notifier.pickers import (
     MAX_RESULTS,
@@ -53,6 +59,7 @@ log = structlog.get_logger()
 
 SCRIPT = Path(__file__).resolve().parent / "static" / "profile-editor.js"
 Query100 = Annotated[str, Query(max_length=100)]
+_ACTIONS = ("save", "preview", "search_codes", "search_territories")
 
 
 class ProfileRepository(Protocol):
@@ -268,6 +275,8 @@ def profile_router(
             return not_found(lang_)
         draft = read_draft(fields)
         action = _first(fields, "action") or "save"
+        if action not in _ACTIONS:
+            return PlainTextResponse(f"unknown action {action[:40]!r}: one of {_ACTIONS}", 400)
         query = {k: _first(fields, k)[:100] for k in ("code_q", "territory_q")}
         if action == "search_codes":
             results = search_codes(query["code_q"], lang_, limit=15)

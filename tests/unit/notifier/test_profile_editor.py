@@ -3,6 +3,7 @@ integration and e2e tests)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from urllib.parse import quote
@@ -193,6 +194,23 @@ async def test_json_searches_are_bounded_and_need_a_valid_link(editor: Editor) -
     assert "q" in too_long.text
     forged = await client.get("/portal/ent:2.forged/codes.json", params={"q": "cleaning"})
     assert forged.status_code == 404
+
+
+async def test_an_action_no_button_sends_is_refused_and_saves_nothing(editor: Editor) -> None:
+    store, _, client = editor
+    answer = await client.post(
+        f"{BASE}/profiles/p1", data={"code": ["CPV:45"], "action": "search_territorys"}
+    )
+    assert answer.status_code == 400
+    assert "search_territories" in answer.text
+    assert store.items[ENTERPRISE.id] == ENTERPRISE
+
+
+async def test_every_search_button_sends_an_action_the_editor_knows(editor: Editor) -> None:
+    _, _, client = editor
+    page = await client.get(f"{BASE}/profiles/p1")
+    sent = set(re.findall(r'name="action" value="([a-z_]+)"', page.text))
+    assert sent == {"save", "preview", "search_codes", "search_territories"}
 
 
 async def test_a_forged_link_or_an_unknown_profile_finds_nothing(editor: Editor) -> None:
