@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaProducer, ConsumerRecord
 from pymongo.asynchronous.database import AsyncDatabase
 
 from benchmarks.report import replace_measured_block
@@ -56,6 +56,7 @@ from shared.events import (
     Tender,
     match_id_for,
 )
+from shared.kafka.topic_reader import read_from_start
 from shared.logging import configure_logging
 from shared.mongo import Document, make_client
 from vigie_stack.config import StackConfig
@@ -249,26 +250,19 @@ async def _preload_history(db: AsyncDatabase[Document], history: int) -> None:
 
 async def _sent_events(bootstrap: str, topic: str, count: int, within: float) -> int:
     """Counts `sent` outcomes on the deliveries topic until `count` arrived (or time ran out)."""
-    consumer = AIOKafkaConsumer(
-        topic,
-        bootstrap_servers=bootstrap,
-        auto_offset_reset="earliest",
-        enable_auto_commit=False,
-        group_id=None,
-    )
-    await consumer.start()
     sent: set[str] = set()
-    deadline = time.monotonic() + within
-    try:
-        while len(sent) < count and time.monotonic() < deadline:
-            batches = await consumer.getmany(timeout_ms=200, max_records=2000)
-            for records in batches.values():
-                for record in records:
-                    event = DeliveryEvent.model_validate_json(record.value or b"")
-                    if event.status == "sent":
-                        sent.add(event.idempotency_key)
-    finally:
-        await consumer.stop()
+    counted = 0
+
+    def enough(records: list[ConsumerRecord[bytes, bytes]]) -> bool:
+        nonlocal counted
+        for record in records[counted:]:
+            event = DeliveryEvent.model_validate_json(record.value or b"")
+            if event.status == "sent":
+                sent.add(event.idempotency_key)
+        counted = len(records)
+        return len(sent) >= count
+
+    await read_from_start(bootstrap, topic, enough, within, batch_records=2000)
     return len(sent)
 
 

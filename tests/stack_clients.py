@@ -15,6 +15,7 @@ import httpx
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
+from shared.kafka.topic_reader import read_from_start
 from vigie_stack import probes
 from vigie_stack.components import Mongo
 from vigie_stack.config import StackConfig
@@ -67,25 +68,9 @@ class MailSink:
 async def read_topic(
     bootstrap: str, topic: str, count: int, within: float = 20.0
 ) -> list[ConsumerRecord[bytes, bytes]]:
-    """Up to `count` records from the start of a topic, waiting at most `timeout` seconds."""
-    consumer = AIOKafkaConsumer(
-        topic,
-        bootstrap_servers=bootstrap,
-        auto_offset_reset="earliest",
-        enable_auto_commit=False,
-        group_id=None,
-    )
-    await consumer.start()
-    records: list[ConsumerRecord[bytes, bytes]] = []
-    deadline = time.monotonic() + within
-    try:
-        while len(records) < count and time.monotonic() < deadline:
-            batch = await consumer.getmany(timeout_ms=500)
-            for partition_records in batch.values():
-                records.extend(partition_records)
-    finally:
-        await consumer.stop()
-    return records
+    """At least `count` records from the start of a topic, if they come within `within` seconds
+    (whatever was read by then otherwise)."""
+    return await read_from_start(bootstrap, topic, lambda read: len(read) >= count, within)
 
 
 async def read_all(
