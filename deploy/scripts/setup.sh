@@ -20,6 +20,15 @@ if ! command -v chromium >/dev/null; then
     echo "the browser tests need Debian's chromium: sudo apt-get install chromium" >&2
   fi
 fi
+# `vigie stack up --with monitoring` runs Debian's Prometheus; its promtool checks the alert rules.
+if ! command -v prometheus >/dev/null || ! command -v promtool >/dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "installing Debian's prometheus for the local monitoring"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+  else
+    echo "the local monitoring needs Debian's prometheus: sudo apt-get install prometheus" >&2
+  fi
+fi
 [ -x .venv/bin/python ] || "$python" -m venv .venv
 .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[dev,stack]"

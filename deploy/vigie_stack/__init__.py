@@ -21,6 +21,7 @@ from .stack import (
     status,
     up,
     wait_ready,
+    with_extras,
 )
 
 __all__ = [
@@ -35,4 +36,5 @@ __all__ = [
     "status",
     "up",
     "wait_ready",
+    "with_extras",
 ]

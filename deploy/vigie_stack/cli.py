@@ -26,11 +26,30 @@ class Name(StrEnum):
     kafka = "kafka"
     mongo = "mongo"
     mail = "mail"
+    exporter = "exporter"
+    prometheus = "prometheus"
+    zipkin = "zipkin"
+
+
+class Extra(StrEnum):
+    """Groups of extra components: `--with monitoring`, `--with tracing`."""
+
+    monitoring = "monitoring"
+    tracing = "tracing"
 
 
 Only = Annotated[
     list[Name] | None,
     typer.Option("--only", help="Limit to this component (repeatable).", show_default=False),
+]
+With = Annotated[
+    list[Extra] | None,
+    typer.Option(
+        "--with",
+        help="Also start: monitoring (lag exporter :9308, Prometheus :9090), tracing (Zipkin "
+        ":9411). Repeatable.",
+        show_default=False,
+    ),
 ]
 
 
@@ -47,12 +66,14 @@ def _names(only: list[Name] | None) -> list[str] | None:
 def up(
     only: Only = None,
     timeout: Annotated[float, typer.Option(help="Seconds to wait for each component.")] = 90.0,
+    with_: With = None,
 ) -> None:
     """Install/build if needed, start, and wait until every component answers."""
     cfg = StackConfig.from_env()
     console.print(f"stack dir: {cfg.stack_dir}", markup=False)
     began = time.monotonic()
-    results = stack.up(_names(only), config=cfg, timeout=timeout, say=_say)
+    names = stack.with_extras(_names(only), [extra.value for extra in with_ or []])
+    results = stack.up(names, config=cfg, timeout=timeout, say=_say)
     failed = [res for res in results if not res.ok]
     for res in failed:
         console.print(f"[bold red]{res.name} did not come up:[/] {res.message}")

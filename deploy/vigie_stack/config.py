@@ -34,6 +34,10 @@ class StackConfig:
     mongo_port: int = 27017
     smtp_port: int = 1025
     mail_http_port: int = 8025
+    # Started by `up --with monitoring` / `--with tracing` only.
+    prometheus_port: int = 9090
+    exporter_port: int = 9308
+    zipkin_port: int = 9411
     host: str = HOST
 
     @classmethod
@@ -47,6 +51,9 @@ class StackConfig:
             mongo_port=_port("VIGIE_STACK_MONGO_PORT", 27017),
             smtp_port=_port("VIGIE_STACK_SMTP_PORT", 1025),
             mail_http_port=_port("VIGIE_STACK_MAIL_HTTP_PORT", 8025),
+            prometheus_port=_port("VIGIE_STACK_PROMETHEUS_PORT", 9090),
+            exporter_port=_port("VIGIE_STACK_EXPORTER_PORT", 9308),
+            zipkin_port=_port("VIGIE_STACK_ZIPKIN_PORT", 9411),
         )
 
     @property
@@ -58,6 +65,23 @@ class StackConfig:
     def logs_dir(self) -> Path:
         """stdout/stderr of every process the stack starts, and of install steps."""
         return self.stack_dir / "logs"
+
+    @property
+    def monitoring_dir(self) -> Path:
+        """Prometheus's config, rules, scrape targets (`targets/<job>.json`) and data."""
+        return self.stack_dir / "monitoring"
+
+    def scrape_targets(self, job: str) -> Path:
+        """The file Prometheus reads `job`'s targets from (file_sd: re-read when it changes)."""
+        return self.monitoring_dir / "targets" / f"{job}.json"
+
+    @property
+    def zipkin_url(self) -> str:
+        return f"http://{self.host}:{self.zipkin_port}"
+
+    @property
+    def prometheus_url(self) -> str:
+        return f"http://{self.host}:{self.prometheus_port}"
 
     @property
     def kafka_bootstrap(self) -> str:

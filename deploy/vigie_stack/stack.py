@@ -8,7 +8,10 @@ Public API (``say`` receives one progress line at a time; it is silent by defaul
 - ``wait_ready(component, *, config=None, timeout=90.0) -> None``
 - ``ensure_up(names=None, *, config=None, timeout=90.0) -> None`` (for pytest fixtures)
 
-``names`` picks components among ``NAMES`` (``kafka``, ``mongo``, ``mail``); ``None`` means all.
+``names`` picks components among ``NAMES`` (``kafka``, ``mongo``, ``mail``) and the extras
+(``exporter``, ``prometheus``, ``zipkin``: see :mod:`vigie_stack.monitoring`); ``None`` means the
+three servers for ``up`` and ``status`` (plus the extras that run, for ``status``), every one for
+``down``. ``with_extras(names, ["monitoring", "tracing"])`` adds the extras' groups.
 Only processes that ``up`` started (a pidfile whose process still has the expected command
 line) are ever stopped; a server somebody else runs on the same port is used, never owned.
 """
@@ -26,6 +29,7 @@ from typing import Literal
 from . import procs
 from .components import COMPONENT_TYPES, NAMES, Component, InstallError, Say
 from .config import StackConfig
+from .monitoring import EXTRA_TYPES, EXTRAS
 
 __all__ = [
     "NAMES",
@@ -40,7 +44,11 @@ __all__ = [
     "status",
     "up",
     "wait_ready",
+    "with_extras",
 ]
+
+ALL_TYPES: dict[str, type[Component]] = {**COMPONENT_TYPES, **EXTRA_TYPES}
+ALL_NAMES: tuple[str, ...] = tuple(ALL_TYPES)
 
 LOG_TAIL_LINES = 40
 MAX_ERROR_LINES = 8
@@ -98,13 +106,27 @@ class ComponentStatus:
         return "starting" if self.owned else "not answering"
 
 
-def _select(names: Iterable[str] | None, cfg: StackConfig) -> list[Component]:
-    wanted = list(dict.fromkeys(names)) if names else list(NAMES)
-    unknown = [name for name in wanted if name not in COMPONENT_TYPES]
+def with_extras(names: Iterable[str] | None, extras: Iterable[str]) -> list[str] | None:
+    """`names` (None: the three servers) and the components of each extra group named."""
+    chosen = list(extras)
+    unknown = [extra for extra in chosen if extra not in EXTRAS]
     if unknown:
-        raise ValueError(f"unknown component(s) {unknown}; choose among {list(NAMES)}")
-    # Always in NAMES order: Kafka first, its JVM boots while FerretDB builds.
-    return [COMPONENT_TYPES[name](cfg) for name in NAMES if name in wanted]
+        raise ValueError(f"unknown extra(s) {unknown}; choose among {list(EXTRAS)}")
+    if not chosen:
+        return list(names) if names else None
+    return [*(names or NAMES), *(name for extra in chosen for name in EXTRAS[extra])]
+
+
+def _select(
+    names: Iterable[str] | None, cfg: StackConfig, default: Iterable[str] = NAMES
+) -> list[Component]:
+    wanted = list(dict.fromkeys(names)) if names else list(default)
+    unknown = [name for name in wanted if name not in ALL_TYPES]
+    if unknown:
+        raise ValueError(f"unknown component(s) {unknown}; choose among {list(ALL_NAMES)}")
+    # Always in ALL_NAMES order: Kafka first (its JVM boots while FerretDB builds), the
+    # exporter and Prometheus after the servers they watch.
+    return [ALL_TYPES[name](cfg) for name in ALL_NAMES if name in wanted]
 
 
 def _owned(comp: Component) -> int | None:
@@ -277,7 +299,8 @@ def _down_one(comp: Component, wipe: bool, say: Say) -> DownResult:
             result = DownResult(comp.name, "foreign", msg)
         else:
             result = DownResult(comp.name, "not-running", "not running")
-    say(f"{comp.name}: {result.message}")
+    if comp.name in NAMES or result.outcome != "not-running":  # extras rarely run: no noise
+        say(f"{comp.name}: {result.message}")
     if wipe and result.outcome == "foreign":
         say(f"{comp.name}: data NOT wiped while a server still holds its port")
     elif wipe:
@@ -295,7 +318,7 @@ def down(
 ) -> list[DownResult]:
     """Stop what `up` started (SIGTERM, then SIGKILL); with wipe, delete data but not downloads."""
     cfg = config or StackConfig.from_env()
-    comps = _select(names, cfg)
+    comps = _select(names, cfg, default=ALL_NAMES)
     if not cfg.stack_dir.exists():
         return [DownResult(comp.name, "not-running", "not running") for comp in comps]
     with procs.locked(cfg.run_dir / "stack.lock"):
@@ -315,9 +338,11 @@ def _status_one(comp: Component) -> ComponentStatus:
 def status(
     names: Iterable[str] | None = None, *, config: StackConfig | None = None
 ) -> list[ComponentStatus]:
-    """One probe per component, no side effects."""
+    """One probe per component, no side effects; an extra that does not run is left out
+    unless named."""
     cfg = config or StackConfig.from_env()
-    return [_status_one(comp) for comp in _select(names, cfg)]
+    found = [_status_one(comp) for comp in _select(names, cfg, default=ALL_NAMES)]
+    return [s for s in found if names or s.name in NAMES or s.owned or s.answering]
 
 
 def wait_ready(component: str, *, config: StackConfig | None = None, timeout: float = 90.0) -> None:

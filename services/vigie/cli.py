@@ -63,6 +63,16 @@ class StackComponent(StrEnum):
     kafka = "kafka"
     mongo = "mongo"
     mail = "mail"
+    exporter = "exporter"
+    prometheus = "prometheus"
+    zipkin = "zipkin"
+
+
+class StackExtra(StrEnum):
+    """Groups of extra components, as `vigie_stack.cli.Extra` names them."""
+
+    monitoring = "monitoring"
+    tracing = "tracing"
 
 
 Only = Annotated[
@@ -93,9 +103,20 @@ def _names(only: list[StackComponent] | None) -> list[Name] | None:
 def stack_up(
     only: Only = None,
     timeout: Annotated[float, typer.Option(help="Seconds to wait for each component.")] = 90.0,
+    with_: Annotated[
+        list[StackExtra] | None,
+        typer.Option(
+            "--with",
+            help="Also start: monitoring (lag exporter :9308, Prometheus :9090 with the alert "
+            "rules of deploy/monitoring), tracing (Zipkin :9411). Repeatable.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Install/build if needed, start, and wait until every component answers."""
-    _stack_cli().up(_names(only), timeout)
+    stack_cli = _stack_cli()
+    extras = [stack_cli.Extra(extra.value) for extra in with_ or []]
+    stack_cli.up(_names(only), timeout, extras)
 
 
 @app.callback()

@@ -37,6 +37,7 @@ from shared.settings import CommonSettings
 from vigie.service_health import probe
 from vigie_stack import procs
 from vigie_stack.config import StackConfig
+from vigie_stack.monitoring import write_targets
 
 SERVICES = ("ingest", "matcher", "notifier")
 GRACE_SECONDS = 20.0
@@ -279,7 +280,21 @@ def start_services(
         results.append(
             ServiceProcess(name, pid, True, _log(config, name, index), None, index, listener)
         )
-    return sorted(results, key=lambda s: (SERVICES.index(s.name), s.replica))
+    results.sort(key=lambda s: (SERVICES.index(s.name), s.replica))
+    _write_scrape_targets(config, results)
+    return results
+
+
+def _write_scrape_targets(config: StackConfig, running: list[ServiceProcess]) -> None:
+    """Tell the stack's Prometheus (`vigie stack up --with monitoring`) every replica to
+    scrape; it re-reads these files by itself."""
+    for name in SERVICES:
+        addresses = [
+            (s.listener.url.removeprefix("http://"), {"service": name, "replica": str(s.replica)})
+            for s in running
+            if s.name == name and s.listener is not None
+        ]
+        write_targets(config.scrape_targets(name), addresses)
 
 
 def _answers(name: str, listener: Listener) -> bool:
