@@ -5,18 +5,15 @@ The same path against the real broker: tests/integration/test_dead_letters.py.""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from faststream.kafka import KafkaBroker, TestKafkaBroker
-from faststream.kafka.annotations import KafkaMessage
-from faststream.message import StreamMessage
 
 from matcher.bootstrap import subscribe_tenders
 from matcher.service import TenderMatcher
 from matcher.settings import MatcherSettings
 from shared.events import TENDERS_TOPIC, MatchEvent, TenderEvent, TenderEventKind
 from shared.kafka.consumer import RetryPolicy
-from shared.kafka.topics import dlq_topic
+from tests.dead_letter_inbox import DeadLetterInbox
 from tests.factories import NOW, make_enterprise, make_tender
 from tests.fakes import AnnouncedChanges, InMemoryMatcherStore, ManualClock, RecordingMatchPublisher
 
@@ -46,20 +43,9 @@ class Consumer:
         self.publisher = publisher
         self.matcher = TenderMatcher(self.store, publisher, AnnouncedChanges(), ManualClock(NOW))
         self.broker = KafkaBroker()
-        self.dead: list[tuple[bytes, dict[str, str]]] = []
         subscribe_tenders(self.broker, SETTINGS, self.matcher, NO_WAIT)
 
-        @self.broker.subscriber(dlq_topic(TENDERS), group_id="test-dlq", decoder=_raw)
-        async def dead_letter(body: bytes, message: KafkaMessage) -> None:
-            headers = {
-                k: v if isinstance(v, str) else v.decode() for k, v in message.headers.items()
-            }
-            self.dead.append((message.body, headers))
-
-
-async def _raw(message: StreamMessage[Any]) -> bytes:
-    """The dead letter's bytes as they are, not read as JSON."""
-    return message.body
+        self.dead = DeadLetterInbox(self.broker, TENDERS).letters
 
 
 def _event() -> TenderEvent:

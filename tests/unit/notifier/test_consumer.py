@@ -5,11 +5,7 @@ with its source. The same paths against the real broker: tests/integration/notif
 
 from __future__ import annotations
 
-from typing import Any
-
 from faststream.kafka import KafkaBroker, TestKafkaBroker
-from faststream.kafka.annotations import KafkaMessage
-from faststream.message import StreamMessage
 
 from notifier.bootstrap import subscribe_matches
 from notifier.dead_letter import kafka_dead_letter
@@ -20,7 +16,7 @@ from notifier.settler import Settler
 from shared.enterprises import Enterprise
 from shared.events import MATCHES_TOPIC, Channel, MatchEvent
 from shared.kafka.consumer import RetryPolicy
-from shared.kafka.topics import dlq_topic
+from tests.dead_letter_inbox import DeadLetterInbox
 from tests.factories import NOW, make_enterprise
 from tests.fakes import (
     InlineDispatch,
@@ -55,7 +51,6 @@ class Consumer:
     def __init__(self, store: InMemoryDeliveries, email: ScriptedChannel) -> None:
         self.store, self.email = store, email
         self.broker = KafkaBroker()
-        self.dead: list[tuple[bytes, dict[str, str]]] = []
         clock, events = ManualClock(NOW), RecordingDeliveryEvents()
         channels = {Channel.EMAIL: email}
         deliverer = Deliverer(
@@ -70,17 +65,7 @@ class Consumer:
         notifier = Notifier(store, channels, events, deliverer, InlineDispatch(), clock)
         subscribe_matches(self.broker, SETTINGS, notifier, NO_WAIT)
 
-        @self.broker.subscriber(dlq_topic(MATCHES), group_id="test-dlq", decoder=_raw)
-        async def dead_letter(body: bytes, message: KafkaMessage) -> None:
-            headers = {
-                k: v if isinstance(v, str) else v.decode() for k, v in message.headers.items()
-            }
-            self.dead.append((message.body, headers))
-
-
-async def _raw(message: StreamMessage[Any]) -> bytes:
-    """The dead letter's bytes as they are, not read as JSON."""
-    return message.body
+        self.dead = DeadLetterInbox(self.broker, MATCHES).letters
 
 
 def _body(match: MatchEvent) -> bytes:
