@@ -1,16 +1,17 @@
 """What an enterprise answers to an alert, and the key its answer is stored under. Pure.
 
-One record per (tender, enterprise): `_id` is built from both, so recording an answer or a
-documents click is one upsert on `_id` (the only index FerretDB serves), and answering twice,
-or a mail scanner opening a link twice, leaves one record.
+The `interest` collection is written by the notifier (the alert's links) and read by ingest
+(a tender's reach for its publisher), so its vocabulary lives here. One record per (tender,
+enterprise): `_id` is built from both, so recording an answer or a documents click is one
+upsert on `_id` (the only index FerretDB serves), a tender's records are read by `_id $in`
+once its alerted enterprises are known, and answering twice, or a mail scanner opening a link
+twice, leaves one record. Fields: `tender_uid`, `enterprise_id`, `answer`, `reason`,
+`answered_at`, `documents_first_at`, `documents_last_at`.
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
-
-ALERT_PURPOSE = "alert"
-CONFIRM_PURPOSE = "signup-confirm"
 
 
 class Answer(StrEnum):

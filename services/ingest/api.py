@@ -33,6 +33,7 @@ from ingest.limits import BodySizeLimit
 from ingest.ocds_input import OcdsDocument, is_ocds
 from ingest.publisher_scope import Publisher
 from ingest.ratelimit import RateLimiter
+from ingest.reach_api import reach_router
 from ingest.revisions import CancelledTenderError, Stored
 from shared.clock import Clock, utc_now
 from shared.events import Classification, Tender, TenderEventKind, code_problem, text_problem
@@ -484,6 +485,8 @@ def create_app(
             tender=stored.tender.model_dump(mode="json"),
             history=history,
         )
+
+    app.include_router(reach_router(current_publisher, lambda uid: _guarded(intake.current(uid))))
 
     @app.get("/health")
     async def health() -> dict[str, str]:

@@ -12,6 +12,7 @@ from ingest.api import create_app
 from ingest.intake import TenderIntake
 from ingest.publishers import PublisherDirectory
 from ingest.ratelimit import RateLimiter
+from ingest.reach_store import ReachStore
 from ingest.registry import TenderRegistry
 from ingest.settings import IngestSettings
 from ingest.tender_producer import KafkaTenderPublisher
@@ -77,4 +78,5 @@ def bootstrap(settings: IngestSettings | None = None) -> FastAPI:
     # Ingest consumes nothing: live is the app answering, ready is Kafka and MongoDB answering.
     health = service_health(runtime.broker, runtime.client, settings.liveness_bound_seconds)
     app.include_router(operations_router(health))
+    app.state.reach = ReachStore(database(runtime.client, runtime.settings.mongodb_url))
     return app

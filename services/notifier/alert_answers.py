@@ -23,12 +23,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from notifier.action_tokens import ActionSigner
-from notifier.interest import ALERT_PURPOSE, Answer, DeclineReason, read_answer
+from notifier.alert_links import ALERT_PURPOSE
 from notifier.interest_store import TenderSummary
 from notifier.signing import InvalidToken
 from notifier.signup_text import TEXT
 from notifier.templating import TEMPLATES
 from shared.clock import Clock
+from shared.interest import Answer, DeclineReason, read_answer
 from shared.languages import written_language
 
 log = structlog.get_logger()

@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from notifier.action_tokens import ActionSigner
-from notifier.interest import ALERT_PURPOSE, Answer, DeclineReason
 from shared.events import MatchEvent
+from shared.interest import Answer, DeclineReason
 
+ALERT_PURPOSE = "alert"
 VALID_AFTER_DEADLINE = timedelta(days=90)
 
 

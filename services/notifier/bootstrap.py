@@ -85,7 +85,8 @@ class NotifierService:
         await self.client.close()
 
 
-def _mailer(settings: NotifierSettings) -> SmtpMailer:
+def mailer_from(settings: NotifierSettings) -> SmtpMailer:
+    """The SMTP mailer the settings describe (the notifier's, and the operators' commands')."""
     sender = Sender(
         settings.sender_name,
         settings.sender_address,
@@ -146,7 +147,7 @@ def bootstrap(
     db = database(client, settings.mongodb_url)
     store = DeliveryStore(db)
     preferences = PreferenceStore(db, announcer_on(broker, settings))
-    mailer = _mailer(settings)
+    mailer = mailer_from(settings)
     links = LinkBuilder(signer, settings.public_base_url, settings.unsubscribe_mailbox)
     alert_links = AlertLinkBuilder(ActionSigner(signer), settings.public_base_url)
     channels: dict[Channel, ChannelSender] = {

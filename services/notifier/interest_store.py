@@ -14,7 +14,7 @@ from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 
-from notifier.interest import Answer, DeclineReason, interest_id
+from shared.interest import Answer, DeclineReason, interest_id
 from shared.mongo import Document
 
 

@@ -29,7 +29,6 @@ from fastapi.responses import HTMLResponse
 from notifier.action_tokens import ActionSigner, ExpiredToken
 from notifier.delivery_errors import DeliveryError
 from notifier.enterprise_mail import confirmation_email, existing_address_email
-from notifier.interest import CONFIRM_PURPOSE
 from notifier.links import LinkBuilder
 from notifier.render import RenderedEmail, Sender
 from notifier.signing import InvalidToken
@@ -49,6 +48,7 @@ from shared.languages import written_language
 
 log = structlog.get_logger()
 _CONSENT_SOURCE = "signup-double-opt-in"
+CONFIRM_PURPOSE = "signup-confirm"
 
 
 class SignupRepository(Protocol):

@@ -22,10 +22,11 @@ from shared.kafka.enterprise_changes import enterprise_announcer
 from shared.logging import configure_logging
 from shared.mongo import database, make_client
 from shared.settings import CommonSettings
-from vigie import contract_commands, ingest_commands, ops_commands
+from vigie import contract_commands, enterprise_review, ingest_commands, ops_commands
 from vigie.dead_letters import DeadLetter, list_dead_letters, replay_dead_letters
 from vigie.enterprise_file import parse_enterprises
 from vigie.enterprise_store import upsert_enterprises
+from vigie.reach_command import reach
 
 if TYPE_CHECKING:
     from vigie_stack.cli import Name
@@ -52,6 +53,8 @@ app.add_typer(publishers_app, name="publishers")
 app.add_typer(dlq_app, name="dlq")
 app.add_typer(services_app, name="services")
 app.add_typer(ingest_commands.app, name="ingest")
+enterprise_review.register(enterprises_app)
+app.command("reach")(reach)
 app.add_typer(contract_commands.app, name="contracts")
 app.add_typer(ops_commands.app, name="ops")
 console = Console(highlight=False)

@@ -13,8 +13,8 @@ from fastapi import FastAPI
 from notifier.action_tokens import ActionSigner
 from notifier.alert_answers import AlertAnswers, alert_router
 from notifier.alert_links import AlertLinkBuilder
-from notifier.interest import Answer, DeclineReason, interest_id
 from notifier.interest_store import TenderSummary
+from shared.interest import Answer, DeclineReason, interest_id
 from tests.factories import make_enterprise
 from tests.unit.notifier.builders import SIGNER, a_match, utc
 

@@ -6,9 +6,8 @@ import re
 from urllib.parse import parse_qs, urlsplit
 
 from notifier.action_tokens import ActionSigner
-from notifier.alert_links import AlertLinkBuilder
+from notifier.alert_links import ALERT_PURPOSE, AlertLinkBuilder
 from notifier.channels import SmsChannel
-from notifier.interest import ALERT_PURPOSE
 from notifier.render import render_alert, render_digest
 from notifier.sms_text import segmentation
 from shared.events import TenderEventKind
