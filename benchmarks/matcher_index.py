@@ -44,7 +44,7 @@ from typing import Any
 from pyroaring import BitMap
 
 from matcher.index import ProfileIndex
-from matcher.rules import evaluate_profile
+from matcher.rules import fitting_profiles
 from matcher.text import stemmed_text
 from shared.enterprises import Enterprise
 from shared.events import Tender
@@ -396,15 +396,6 @@ def tenders(count: int, seed: int) -> list[Tender]:
     return made
 
 
-def full_scan(ents: list[Enterprise], tender: Tender) -> set[tuple[str, str]]:
-    return {
-        (enterprise.id, profile.id)
-        for enterprise in ents
-        for profile in enterprise.profiles
-        if evaluate_profile(profile, tender, enterprise.language) is not None
-    }
-
-
 def _latency(index: ProfileIndex, tender: Tender) -> tuple[float, set[tuple[str, str]]]:
     """Milliseconds of `candidates(tender)`: the median of three runs, each stemming the text anew.
 
@@ -565,7 +556,7 @@ def measure(count: int, ts: list[Tender], seed: int, scan_budget: float, memory:
     deadline = time.perf_counter() + scan_budget
     for tender in ts:
         started = time.perf_counter()
-        expected = full_scan(ents, tender)
+        expected = fitting_profiles(ents, tender)
         scan_ms.append((time.perf_counter() - started) * 1000)
         started = time.perf_counter()
         got = index.candidates(tender)

@@ -11,7 +11,7 @@ once and calls `keywords_hold` and `filters_hold` to settle what its keys cannot
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -42,6 +42,17 @@ class Candidate:
     def every_profile(cls, enterprise: Enterprise) -> Candidate:
         """For a caller that holds no index: every profile is tried."""
         return cls(enterprise, frozenset(profile.id for profile in enterprise.profiles))
+
+
+def fitting_profiles(enterprises: Iterable[Enterprise], tender: Tender) -> set[tuple[str, str]]:
+    """Every (enterprise id, profile id) whose profile fits `tender`, each profile tried: what
+    the index's candidates must equal (its tests and benchmark check it against this)."""
+    return {
+        (enterprise.id, profile.id)
+        for enterprise in enterprises
+        for profile in enterprise.profiles
+        if evaluate_profile(profile, tender, enterprise.language) is not None
+    }
 
 
 def normalise_code(scheme: CodeScheme | str, code: str) -> str:

@@ -7,9 +7,8 @@ from typing import Any
 import pytest
 
 from matcher.index import ProfileIndex
-from matcher.rules import evaluate_profile
+from matcher.rules import fitting_profiles
 from shared.enterprises import Enterprise
-from shared.events import Tender
 from tests.factories import make_enterprise, make_tender
 
 LONGUEUIL = "CA-QC-MUN-58227"
@@ -18,21 +17,12 @@ MONTREAL = "CA-QC-MUN-66023"
 BREST = "FR-COM-29019"
 
 
-def expected(enterprises: list[Enterprise], tender: Tender) -> set[tuple[str, str]]:
-    return {
-        (enterprise.id, profile.id)
-        for enterprise in enterprises
-        for profile in enterprise.profiles
-        if evaluate_profile(profile, tender, enterprise.language) is not None
-    }
-
-
 def fits(profile: dict[str, Any], **tender: Any) -> bool:
     """Whether the index returns this one profile for the tender; it must agree with the rules."""
     enterprise = make_enterprise(id="e", profiles=[{"id": "p", **profile}])
     built = make_tender(**tender)
     found = ProfileIndex.build([enterprise]).candidates(built)
-    assert found == expected([enterprise], built)
+    assert found == fitting_profiles([enterprise], built)
     return found == {("e", "p")}
 
 
@@ -282,7 +272,7 @@ def test_either_condition_may_drive(place: str) -> None:
     enterprises = [*crowd("76", "CA-QC", 40), *crowd("76", "FR-DEP-29", 1), *crowd("82", "FR", 3)]
     tender = make_tender(place_of_performance=[place])
     found = ProfileIndex.build(enterprises).candidates(tender)
-    assert found == expected(enterprises, tender)
+    assert found == fitting_profiles(enterprises, tender)
     assert found
 
 
@@ -290,7 +280,7 @@ def test_a_rare_code_drives_and_territories_are_checked_per_candidate() -> None:
     enterprises = [*crowd("82", "CA-QC", 40), *crowd("7611", "CA-QC", 1), *crowd("7611", "FR", 1)]
     tender = make_tender()
     found = ProfileIndex.build(enterprises).candidates(tender)
-    assert found == expected(enterprises, tender) == {("7611-CA-QC-0", "p")}
+    assert found == fitting_profiles(enterprises, tender) == {("7611-CA-QC-0", "p")}
 
 
 # Keywords: postings on stems, then the check of what keys cannot say.
@@ -446,4 +436,4 @@ def test_a_failing_check_removes_only_the_profiles_that_carry_it() -> None:
         ("works", {("a", "works"), ("b", "works")}),
     ]:
         tender = make_tender(category=category)
-        assert index.candidates(tender) == answer == expected(enterprises, tender)
+        assert index.candidates(tender) == answer == fitting_profiles(enterprises, tender)

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from matcher.catalogue import EnterpriseCatalogue
 from matcher.decisions import plan_for, plan_matches
 from matcher.index import ProfileIndex
-from matcher.rules import evaluate_profile
+from matcher.rules import fitting_profiles
 from shared.enterprises import Enterprise
 from shared.events import (
     Category,
@@ -171,15 +171,6 @@ def tenders(draw: st.DrawFn, codes: list[dict[str, str]] | None = None) -> Tende
     return make_tender(**overrides)
 
 
-def by_rules(enterprises: dict[str, Enterprise], tender: Tender) -> set[tuple[str, str]]:
-    return {
-        (enterprise.id, profile.id)
-        for enterprise in enterprises.values()
-        for profile in enterprise.profiles
-        if evaluate_profile(profile, tender, enterprise.language) is not None
-    }
-
-
 @PROPERTY
 @given(st.lists(enterprises(), max_size=6), st.lists(tenders(), min_size=1, max_size=4))
 def test_index_agrees_with_the_rules(ents: list[Enterprise], ts: list[Tender]) -> None:
@@ -187,7 +178,7 @@ def test_index_agrees_with_the_rules(ents: list[Enterprise], ts: list[Tender]) -
     index = ProfileIndex.build(ents)
     assert len(index) == sum(len(e.profiles) for e in latest.values())
     for tender in ts:
-        assert index.candidates(tender) == by_rules(latest, tender)
+        assert index.candidates(tender) == fitting_profiles(latest.values(), tender)
 
 
 operations = st.lists(
@@ -219,9 +210,9 @@ def test_index_agrees_with_the_rules_after_updates(
             index.remove(subject)
             latest.pop(subject, None)
         assert len(index) == sum(len(e.profiles) for e in latest.values())
-        assert index.candidates(ts[0]) == by_rules(latest, ts[0])
+        assert index.candidates(ts[0]) == fitting_profiles(latest.values(), ts[0])
     for tender in ts:
-        assert index.candidates(tender) == by_rules(latest, tender)
+        assert index.candidates(tender) == fitting_profiles(latest.values(), tender)
 
 
 # Words and filters deciding: no territories, and codes that fit or are absent.
@@ -257,7 +248,7 @@ def test_words_and_filters_decide_as_the_rules_do(
     )
     index = ProfileIndex.build([enterprise])
     for tender in ts:
-        assert index.candidates(tender) == by_rules({"e": enterprise}, tender)
+        assert index.candidates(tender) == fitting_profiles([enterprise], tender)
 
 
 @PROPERTY
