@@ -191,7 +191,18 @@ class Zipkin(Component):
         return {**os.environ, "QUERY_PORT": str(self.cfg.zipkin_port), "STORAGE_TYPE": "mem"}
 
     def command(self) -> list[str]:
-        return ["java", "-Xms64m", "-Xmx256m", "-jar", str(self.jar)]
+        # Armeria's own settings, as Spring Boot arguments: listen on the stack's host only.
+        port = "--armeria.ports[0]"
+        return [
+            "java",
+            "-Xms64m",
+            "-Xmx256m",
+            "-jar",
+            str(self.jar),
+            f"{port}.port={self.cfg.zipkin_port}",
+            f"{port}.ip={self.cfg.host}",
+            f"{port}.protocols=http",
+        ]
 
     def probe(self) -> None:
         probes.http_ok(f"{self.cfg.zipkin_url}/health")

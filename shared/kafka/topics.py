@@ -11,7 +11,9 @@ moves keys to other partitions, which an operator does on purpose (docs/SCALING.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import time
 from collections.abc import Iterable
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -21,6 +23,7 @@ from shared.events import DELIVERIES_TOPIC, ENTERPRISES_TOPIC, MATCHES_TOPIC, TE
 
 DEFAULT_PARTITIONS = 6
 DLQ_SUFFIX = ".dlq"
+SETTLE_SECONDS = 10.0
 
 
 def dlq_topic(topic: str) -> str:
@@ -52,9 +55,25 @@ async def ensure_topics(
                     for name in missing
                 ]
             )
+        await _until_described(admin, missing)
         return missing
     finally:
         await admin.close()
+
+
+async def _until_described(
+    admin: AIOKafkaAdminClient, names: list[str], within: float = SETTLE_SECONDS
+) -> None:
+    """Until the broker describes each topic with its partitions, at most `within` seconds: one
+    just created (here, or by a replica starting at the same moment) is briefly unknown to it or
+    without leaders, and a `partitions_of` then would find none."""
+    deadline = time.monotonic() + within
+    pending = set(names)
+    while pending and time.monotonic() < deadline:
+        described = await admin.describe_topics(sorted(pending))
+        pending -= {d["topic"] for d in described if d.get("error_code") == 0 and d["partitions"]}
+        if pending:
+            await asyncio.sleep(0.1)
 
 
 async def partitions_of(bootstrap: str, topic: str) -> list[int]:

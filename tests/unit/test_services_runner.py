@@ -15,6 +15,7 @@ from vigie.services_runner import (
     replica_label,
 )
 from vigie_stack.config import StackConfig
+from vigie_stack.stack import with_extras
 
 
 def test_replica_counts_are_read_per_service() -> None:
@@ -61,3 +62,11 @@ def test_the_operators_environment_wins_over_the_stack_and_its_dev_secrets(
     assert operator_env(config, {})["VIGIE_API_KEY_PEPPER"] == pepper
     given = operator_env(config, {"VIGIE_API_KEY_PEPPER": "the operator's"})
     assert given["VIGIE_API_KEY_PEPPER"] == "the operator's"
+
+
+def test_with_adds_the_extras_groups_to_the_servers() -> None:
+    assert with_extras(None, []) is None
+    assert with_extras(None, ["monitoring"]) == ["kafka", "mongo", "mail", "exporter", "prometheus"]
+    assert with_extras(["kafka"], ["tracing"]) == ["kafka", "zipkin"]
+    with pytest.raises(ValueError, match="unknown extra"):
+        with_extras(None, ["grafana"])
