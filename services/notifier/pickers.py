@@ -5,9 +5,10 @@ A choice is what a form sends back (`value`) and what a person reads (`label`): 
 Results are bounded (`limit`, at most `MAX_RESULTS`) so a one-letter query costs no more than a
 page of results.
 
-Code lists: CPV is searched by label, French and English (`shared.cpv`). No list of UNSPSC, GSIN
-or NAICS labels can be shipped (see docs/code-lists.md), so those codes are accepted as typed,
-checked for their form (`code_prefix_problem`), and shown without a label.
+Code lists: CPV is searched by label, French and English (`shared.cpv`), NAICS by its English
+titles (`shared.naics`; no French ones can be had). No list of UNSPSC or GSIN labels can be
+shipped (see docs/code-lists.md), so those codes are accepted as typed, checked for their form
+(`code_prefix_problem`), and shown without a label.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from shared import cpv
+from shared import cpv, naics
 from shared.events import NAICS_SECTORS, CodeScheme
 from shared.label_search import label_words, matches, query_words
 from shared.territories import REFERENCE, Territory
@@ -71,6 +72,8 @@ def code_label(scheme: CodeScheme | str, prefix: str, language: str) -> str:
     if scheme == CodeScheme.CPV and prefix.isdigit() and len(prefix) <= 8:
         item = cpv.lookup(prefix.ljust(8, "0"))
         return item.label(language) if item else ""
+    if scheme == CodeScheme.NAICS:
+        return naics.title(prefix) or ""
     return ""
 
 
@@ -93,13 +96,21 @@ def search_codes(
     typed: list[Choice] = []
     digits = text.replace(" ", "")
     if digits.isdigit():
-        for other in (s for s in CodeScheme if s is not CodeScheme.CPV):
+        for other in (CodeScheme.UNSPSC, CodeScheme.GSIN):
             if scheme in (None, other) and code_prefix_problem(other, digits) is None:
                 typed.append(code_choice(other, digits, language))
+    industries: list[Choice] = []
+    if scheme in (None, CodeScheme.NAICS):
+        # A few NAICS titles beside the CPV labels (a notice in Québec or France rarely carries
+        # NAICS), or all the room when NAICS alone is asked.
+        room = limit if scheme is CodeScheme.NAICS else min(3, limit)
+        found = naics.search(text, room)
+        industries = [code_choice(CodeScheme.NAICS, code, language) for code, _ in found]
     labelled: list[Choice] = []
     if scheme in (None, CodeScheme.CPV):
-        items = cpv.search(text, language, max(0, limit - len(typed)))
+        items = cpv.search(text, language, max(0, limit - len(typed) - len(industries)))
         labelled = [code_choice(CodeScheme.CPV, item.prefix, language) for item in items]
+    labelled += industries
     return (labelled + typed)[:limit]
 
 

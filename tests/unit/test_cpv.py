@@ -1,10 +1,10 @@
-"""The CPV reference shipped with Vigie: lookup by code, search by label words, social services."""
+"""The code lists shipped with Vigie: CPV (lookup, label search, social services) and NAICS."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from shared import cpv
+from shared import cpv, naics
 from shared.events import CPV_DIVISIONS
 from shared.label_search import label_words, matches, query_words
 
@@ -85,3 +85,13 @@ def test_the_generated_file_says_where_it_comes_from() -> None:
     text = " ".join(header)
     for source in ("eForms SDK 1.15.1", "2011/833/EU", "CC BY 4.0"):
         assert source in text
+
+
+def test_naics_titles_by_code_and_words() -> None:
+    assert naics.title("561720") == "Janitorial Services"
+    assert naics.title("32") == naics.title("31") == "Manufacturing"  # 31-33, one sector
+    assert naics.title("5699") is None
+    assert naics.search("janitorial") == [("56172", "Janitorial Services")]  # once, broadest
+    assert naics.search("561720") == [("561720", "Janitorial Services")]
+    assert [code for code, _ in naics.search("5617", limit=3)] == ["5617", "56171", "56172"]
+    assert naics.search("") == []

@@ -73,3 +73,13 @@ def test_namesakes_are_told_apart_and_nuts_twins_left_out() -> None:
     assert values(search_territories("ille et vilaine", "fr", limit=1)) == ["FR-DEP-35"]
     assert "FRH03" not in values(search_territories("ille et vilaine", "fr"))
     assert territory_choice("CA-QC-RA-16", "en").detail == "Administrative region"
+
+
+def test_naics_by_its_english_titles_beside_cpv() -> None:
+    found = search_codes("janitorial", "fr", limit=10)
+    assert [c.label for c in found] == [
+        "CPV 98341130 — Services de conciergerie",
+        "NAICS 56172 — Janitorial Services",
+    ]
+    only = search_codes("561720", "en", scheme=CodeScheme.NAICS)
+    assert [c.label for c in only] == ["NAICS 561720 — Janitorial Services"]
