@@ -7,6 +7,18 @@ import sys
 from typing import Literal
 
 import structlog
+from opentelemetry import trace
+
+
+def add_trace_ids(
+    logger: object, method: str, event: structlog.typing.EventDict
+) -> structlog.typing.EventDict:
+    """The current span's trace and span ids (OpenTelemetry), so a log line finds its trace."""
+    context = trace.get_current_span().get_span_context()
+    if context.is_valid:
+        event["trace_id"] = format(context.trace_id, "032x")
+        event["span_id"] = format(context.span_id, "016x")
+    return event
 
 
 def configure_logging(
@@ -19,6 +31,7 @@ def configure_logging(
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,
+            add_trace_ids,
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
             structlog.processors.format_exc_info,

@@ -25,6 +25,10 @@ class CommonSettings(BaseSettings):
     log_level: str = "INFO"
     # /health/live turns red when a consume loop has not polled Kafka for this long (shared.health).
     liveness_bound_seconds: float = 120.0
+    # Where spans go (shared.tracing): none, otlp (OTLP/HTTP) or zipkin; the endpoint defaults to
+    # the exporter's local one.
+    traces_exporter: Literal["none", "otlp", "zipkin"] = "none"
+    traces_endpoint: str | None = None
 
     def topic(self, name: str) -> str:
         return f"{self.topic_prefix}{name}"

@@ -21,6 +21,7 @@ from shared.kafka.broker import make_broker
 from shared.kafka.topics import all_topics, ensure_topics
 from shared.mongo import Document, database, make_client
 from shared.operations_http import operations_router
+from shared.tracing import instrument_app
 
 
 @dataclass
@@ -79,4 +80,5 @@ def bootstrap(settings: IngestSettings | None = None) -> FastAPI:
     health = service_health(runtime.broker, runtime.client, settings.liveness_bound_seconds)
     app.include_router(operations_router(health))
     app.state.reach = ReachStore(database(runtime.client, runtime.settings.mongodb_url))
+    instrument_app(app)
     return app

@@ -9,6 +9,7 @@ from matcher.settings import MatcherSettings
 from shared.logging import configure_logging
 from shared.ports import listen_or_exit
 from shared.service import run_until_signalled
+from shared.tracing import configure_tracing, shutdown_tracing
 from shared.web_server import EmbeddedWebServer
 
 
@@ -18,6 +19,7 @@ def main() -> None:
     # The operational port first: a taken one stops the service before it consumes.
     host, port = settings.matcher_host, settings.matcher_port
     sock = listen_or_exit("matcher", host, port, "VIGIE_MATCHER_PORT")
+    configure_tracing("vigie-matcher", settings.traces_exporter, settings.traces_endpoint)
     service = bootstrap(settings)
     web = EmbeddedWebServer(
         service.app, host, port, sock, service="matcher", setting="VIGIE_MATCHER_PORT"
@@ -30,6 +32,7 @@ def main() -> None:
     async def stop() -> None:
         await service.stop()
         await web.stop()
+        shutdown_tracing()
 
     asyncio.run(run_until_signalled("matcher", start, stop))
 

@@ -10,6 +10,7 @@ from notifier.settings import NotifierSettings
 from shared.logging import configure_logging
 from shared.ports import listen_or_exit
 from shared.service import run_until_signalled
+from shared.tracing import configure_tracing, shutdown_tracing
 
 
 def main() -> None:
@@ -19,6 +20,7 @@ def main() -> None:
     sock = listen_or_exit(
         "notifier", settings.notifier_host, settings.notifier_port, "VIGIE_NOTIFIER_PORT"
     )
+    configure_tracing("vigie-notifier", settings.traces_exporter, settings.traces_endpoint)
     service = bootstrap(settings)
     web = WebServer(service.app, settings.notifier_host, settings.notifier_port, sock=sock)
 
@@ -29,6 +31,7 @@ def main() -> None:
     async def stop() -> None:
         await web.stop()
         await service.stop()
+        shutdown_tracing()
 
     asyncio.run(run_until_signalled("notifier", start, stop))
 

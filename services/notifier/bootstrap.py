@@ -43,6 +43,7 @@ from shared.kafka.topics import all_topics, ensure_topics
 from shared.metrics import DELIVERIES
 from shared.mongo import Document, database, make_client
 from shared.operations_http import operations_router
+from shared.tracing import instrument_app
 
 log = structlog.get_logger()
 
@@ -189,6 +190,7 @@ def bootstrap(
     app.include_router(
         operations_router(service_health(broker, client, settings.liveness_bound_seconds))
     )
+    instrument_app(app)
     return NotifierService(
         settings, broker, client, store, preferences, mailer, sms, dispatcher, settler, app
     )

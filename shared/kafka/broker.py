@@ -7,11 +7,13 @@ import asyncio
 from collections.abc import Sequence
 
 from faststream.kafka import KafkaBroker
+from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
 from faststream.kafka.prometheus import KafkaPrometheusMiddleware
 from pydantic import BaseModel
 
 from shared.metrics import REGISTRY
 from shared.settings import CommonSettings
+from shared.tracing import BatchRecordSpans
 
 
 def make_broker(settings: CommonSettings, client_id: str) -> KafkaBroker:
@@ -23,6 +25,11 @@ def make_broker(settings: CommonSettings, client_id: str) -> KafkaBroker:
     `acked`, so alert on `faststream_received_processed_messages_exceptions_total`, never on
     status. Vigie's guarded handlers rarely raise at all (shared.kafka.consumer dead-letters what
     fails): `vigie_dead_letters_total` is their failure signal.
+
+    `KafkaTelemetryMiddleware` traces each publish and consume and carries the W3C
+    `traceparent` in the headers, under the process's tracer provider (`shared.tracing`; none
+    installed, as in most tests, makes it a no-op); `BatchRecordSpans`, inside it, puts each
+    record of a batch in its own trace.
     """
     return KafkaBroker(
         settings.kafka_bootstrap,
@@ -30,7 +37,11 @@ def make_broker(settings: CommonSettings, client_id: str) -> KafkaBroker:
         enable_idempotence=True,
         acks="all",
         logger=None,  # we log ourselves through structlog, with the message context bound
-        middlewares=[KafkaPrometheusMiddleware(registry=REGISTRY, app_name=client_id)],
+        middlewares=[
+            KafkaTelemetryMiddleware(),
+            BatchRecordSpans,
+            KafkaPrometheusMiddleware(registry=REGISTRY, app_name=client_id),
+        ],
     )
 
 

@@ -1,0 +1,157 @@
+"""OpenTelemetry tracing of a service process: one trace per tender, across the three services.
+
+What makes the spans (the ecosystem's parts):
+- FastStream's `KafkaTelemetryMiddleware` on every broker (`shared.kafka.broker`): a span per
+  publish and per consumed message, the W3C `traceparent` carried in the Kafka headers;
+- `FastAPIInstrumentor` on each HTTP app (`instrument_app`), the operational endpoints left out;
+- `PymongoInstrumentor`: a span per MongoDB command (async client included: it listens to
+  PyMongo's command monitoring, which the async client publishes inside the awaiting task).
+
+A batch consumer (the notifier's) gets one span from FastStream for the whole batch, linked to
+its records' traces rather than inside them, so a tender's trace would stop at the notifier's
+door. `BatchRecordSpans` adds, for each record that carries a `traceparent`, a span in that
+record's own trace covering the batch's handling, linked to the batch's span.
+
+Where spans go is set by the environment (`configure_tracing`): `VIGIE_TRACES_EXPORTER=none`
+(the default: spans are made, so trace ids reach the logs and the Kafka headers, and exported
+nowhere), `otlp` (OTLP over HTTP, for a deployment's collector; `VIGIE_TRACES_ENDPOINT`, default
+http://127.0.0.1:4318/v1/traces) or `zipkin` (the local stack's Zipkin; default
+http://127.0.0.1:9411/api/v2/spans).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import FastAPI
+from faststream._internal.middlewares import BaseMiddleware
+from faststream.message import StreamMessage
+from opentelemetry import trace
+from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+from opentelemetry.instrumentation.pymongo import PymongoInstrumentor
+from opentelemetry.sdk.resources import SERVICE_NAME, Resource
+from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
+from opentelemetry.sdk.trace.sampling import (
+    Decision,
+    ParentBased,
+    Sampler,
+    SamplingResult,
+)
+from opentelemetry.trace import Link, SpanKind, Status, StatusCode
+from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
+
+TracesExporter = Literal["none", "otlp", "zipkin"]
+DEFAULT_ENDPOINTS = {
+    "otlp": "http://127.0.0.1:4318/v1/traces",
+    "zipkin": "http://127.0.0.1:9411/api/v2/spans",
+}
+# Scraped and probed every few seconds: spans of their own would bury the tenders' traces.
+UNTRACED_PATHS = "metrics,health"
+_PROPAGATOR = TraceContextTextMapPropagator()
+
+
+def _exporter(kind: TracesExporter, endpoint: str) -> SpanExporter:
+    if kind == "otlp":
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+        return OTLPSpanExporter(endpoint=endpoint)
+    from opentelemetry.exporter.zipkin.json import ZipkinExporter
+
+    return ZipkinExporter(endpoint=endpoint)
+
+
+class NoLoneClientSpans(Sampler):
+    """The root sampler: a client call outside any trace is dropped. Those are the background
+    MongoDB reads (the notifier's outbox poll every second, the matcher's reload), which would
+    otherwise make a one-span trace each; a call inside a request or a message is kept (the
+    parent's decision, `ParentBased`)."""
+
+    def should_sample(
+        self,
+        parent_context: Any,
+        trace_id: int,
+        name: str,
+        kind: SpanKind | None = None,
+        attributes: Any = None,
+        links: Any = None,
+        trace_state: Any = None,
+    ) -> SamplingResult:
+        if kind == SpanKind.CLIENT:
+            return SamplingResult(Decision.DROP)
+        return SamplingResult(Decision.RECORD_AND_SAMPLE, attributes)
+
+    def get_description(self) -> str:
+        return "NoLoneClientSpans"
+
+
+def configure_tracing(
+    service_name: str, exporter: TracesExporter = "none", endpoint: str | None = None
+) -> TracerProvider:
+    """Install this process's tracer provider (named `service_name`) and instrument PyMongo.
+    Call it once, before the clients and apps are built (a service's `__main__`)."""
+    provider = TracerProvider(
+        resource=Resource.create({SERVICE_NAME: service_name}),
+        sampler=ParentBased(root=NoLoneClientSpans()),
+    )
+    if exporter != "none":
+        processor: SpanProcessor = BatchSpanProcessor(
+            _exporter(exporter, endpoint or DEFAULT_ENDPOINTS[exporter])
+        )
+        provider.add_span_processor(processor)
+    trace.set_tracer_provider(provider)
+    PymongoInstrumentor().instrument(tracer_provider=provider)
+    return provider
+
+
+def shutdown_tracing() -> None:
+    """Export the spans still buffered (a process that stops)."""
+    provider = trace.get_tracer_provider()
+    if isinstance(provider, TracerProvider):
+        provider.shutdown()
+
+
+def instrument_app(app: FastAPI) -> None:
+    """Spans for the app's requests, under the global tracer provider whenever it is set."""
+    FastAPIInstrumentor.instrument_app(app, excluded_urls=UNTRACED_PATHS)
+
+
+class BatchRecordSpans(BaseMiddleware):
+    """For a batch, a span per record in the record's own trace (see the module's docstring)."""
+
+    async def consume_scope(self, call_next: Any, msg: StreamMessage[Any]) -> Any:
+        records = msg.raw_message
+        if not isinstance(records, tuple | list):
+            return await call_next(msg)
+        batch = trace.get_current_span().get_span_context()
+        links = [Link(batch)] if batch.is_valid else []
+        tracer = trace.get_tracer("vigie.kafka.batch")
+        spans = []
+        for record in records:
+            carrier = {key: value.decode("latin-1") for key, value in record.headers or ()}
+            if "traceparent" not in carrier:
+                continue
+            span = tracer.start_span(
+                f"{record.topic} record",
+                context=_PROPAGATOR.extract(carrier),
+                kind=SpanKind.CONSUMER,
+                links=links,
+                attributes={
+                    "messaging.system": "kafka",
+                    "messaging.destination.name": record.topic,
+                    "messaging.kafka.destination.partition": record.partition,
+                    "messaging.kafka.message.offset": record.offset,
+                    "messaging.batch.message_count": len(records),
+                },
+            )
+            spans.append(span)
+        try:
+            return await call_next(msg)
+        except Exception as exc:
+            for span in spans:
+                span.record_exception(exc)
+                span.set_status(Status(StatusCode.ERROR, type(exc).__name__))
+            raise
+        finally:
+            for span in spans:
+                span.end()

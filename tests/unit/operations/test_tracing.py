@@ -1,0 +1,73 @@
+"""Tracing pieces in memory: a batch's records each keep their trace, log lines carry the trace
+id, lone background client calls are not traced (Zipkin and three processes: tests/e2e)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from faststream.kafka import TestKafkaBroker
+from opentelemetry import trace
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.sdk.trace.sampling import ParentBased
+from opentelemetry.trace import SpanKind
+
+from shared.kafka.broker import make_broker
+from shared.logging import add_trace_ids
+from shared.settings import CommonSettings
+from shared.tracing import NoLoneClientSpans
+
+
+@pytest.fixture(scope="module")
+def exported() -> InMemorySpanExporter:
+    """The process's tracer provider (installed here if none is), spans kept in memory."""
+    provider = trace.get_tracer_provider()
+    if not isinstance(provider, TracerProvider):
+        provider = TracerProvider()
+        trace.set_tracer_provider(provider)
+    exporter = InMemorySpanExporter()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    return exporter
+
+
+async def test_each_record_of_a_batch_gets_a_span_in_its_own_trace(
+    exported: InMemorySpanExporter,
+) -> None:
+    broker = make_broker(CommonSettings(), client_id="vigie-test")
+    received: list[Any] = []
+
+    @broker.subscriber("batched", group_id="g", batch=True)
+    async def handle(bodies: list[Any]) -> None:
+        received.extend(bodies)
+
+    tracer = trace.get_tracer("test")
+    origins = []
+    async with TestKafkaBroker(broker) as test_broker:
+        for text in ("first", "second"):
+            with tracer.start_as_current_span(f"origin {text}") as origin:
+                origins.append(origin.get_span_context().trace_id)
+                await test_broker.publish(text, "batched")
+    assert len(received) == 2
+    records = [s for s in exported.get_finished_spans() if s.name == "batched record"]
+    assert sorted(s.context.trace_id for s in records) == sorted(origins)
+    assert all(s.kind == SpanKind.CONSUMER and s.links for s in records)
+    assert all(s.attributes and s.attributes["messaging.destination.name"] for s in records)
+
+
+def test_a_log_line_carries_the_current_trace_and_span_ids(exported: InMemorySpanExporter) -> None:
+    assert add_trace_ids(None, "info", {"event": "outside"}) == {"event": "outside"}
+    with trace.get_tracer("test").start_as_current_span("work") as span:
+        line = add_trace_ids(None, "info", {"event": "inside"})
+    context = span.get_span_context()
+    assert line["trace_id"] == f"{context.trace_id:032x}"
+    assert line["span_id"] == f"{context.span_id:016x}"
+
+
+def test_a_client_call_outside_any_trace_is_not_traced_one_inside_is() -> None:
+    tracer = TracerProvider(sampler=ParentBased(root=NoLoneClientSpans())).get_tracer("test")
+    assert not tracer.start_span("vigie.find", kind=SpanKind.CLIENT).is_recording()
+    with tracer.start_as_current_span("POST /v1/tenders", kind=SpanKind.SERVER) as request:
+        assert request.is_recording()
+        assert tracer.start_span("vigie.insert", kind=SpanKind.CLIENT).is_recording()
