@@ -123,7 +123,7 @@ class Health:
     readiness: dict[str, Check]
     loops: Callable[[], Sequence[ConsumeLoop]] = list
     timeout_seconds: float = 2.0
-    live_bound_seconds: float = 120.0
+    live_bound_seconds: float = 300.0
 
     async def ready(self) -> Verdict:
         names = list(self.readiness)

@@ -23,8 +23,10 @@ class CommonSettings(BaseSettings):
     topic_partitions: int = Field(default=6, ge=1)
     log_format: Literal["auto", "json", "console"] = "auto"
     log_level: str = "INFO"
-    # /health/live turns red when a consume loop has not polled Kafka for this long (shared.health).
-    liveness_bound_seconds: float = 120.0
+    # /health/live turns red when a consume loop has not polled Kafka for this long (shared.health):
+    # by default aiokafka's max_poll_interval_ms, after which Kafka too counts the member gone; a
+    # handler retrying through a MongoDB outage stays live that long.
+    liveness_bound_seconds: float = 300.0
     # Where spans go (shared.tracing): none, otlp (OTLP/HTTP) or zipkin; the endpoint defaults to
     # the exporter's local one.
     traces_exporter: Literal["none", "otlp", "zipkin"] = "none"
