@@ -100,6 +100,18 @@ def test_prometheus_scrapes_compose_services_and_loads_the_mounted_rules(
         assert [rule["alert"] for group in rules["groups"] for rule in group["rules"]]
 
 
+def test_compose_prometheus_has_the_local_stacks_jobs_and_rules(compose: dict[str, Any]) -> None:
+    """One set of jobs and rules for both Prometheuses: the alerts' `job` labels hold in both."""
+    mounts = {target: source for source, target in _mounts(compose["services"]["prometheus"])}
+    ours = _yaml(mounts["/etc/prometheus/prometheus.yml"])
+    local = _yaml(MONITORING / "prometheus.yml")
+    assert [j["job_name"] for j in ours["scrape_configs"]] == [
+        j["job_name"] for j in local["scrape_configs"]
+    ]
+    assert ours["rule_files"] == local["rule_files"]
+    assert ours["global"] == local["global"]
+
+
 def test_alertmanager_mails_through_the_compose_mailpit(compose: dict[str, Any]) -> None:
     [(source, _)] = list(_mounts(compose["services"]["alertmanager"]))
     config = _yaml(source)
