@@ -27,8 +27,10 @@ from pathlib import Path
 from typing import Any
 
 from faststream.kafka import KafkaBroker
+from faststream.kafka.subscriber.specification import KafkaSubscriberSpecification
+from faststream.kafka.subscriber.usecase import LogicSubscriber
 from faststream.specification import AsyncAPI
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from pydantic.json_schema import SkipJsonSchema
 
 from ingest.bootstrap import bootstrap_runtime
@@ -51,8 +53,7 @@ from shared.kafka import dead_letter_headers as dlh
 from shared.kafka.topics import dlq_topic
 
 TITLE = "Vigie events"
-# The document's servers: the address of DESIGN.md's default settings, never the environment's,
-# so a generation gives the same document on every machine.
+# The document's server: the address of DESIGN.md's default settings.
 DEVELOPMENT_KAFKA = "127.0.0.1:9092"
 # The notifier refuses to build without a signing key; the document needs none.
 _GENERATION_ONLY_KEY = "generation-only-key-never-used-to-sign"
@@ -178,14 +179,16 @@ def _declare_sends(broker: KafkaBroker, topics: list[str], dead_letters: list[st
 def service_brokers() -> list[KafkaBroker]:
     """The three services' brokers, built by their composition roots and never started, with
     what each publishes declared on it."""
+    # `model_construct`: the defaults alone, never the environment's VIGIE_ variables, so a
+    # generation gives the same document on every machine.
     common: dict[str, Any] = {"kafka_bootstrap": DEVELOPMENT_KAFKA, "topic_prefix": ""}
-    ingest = bootstrap_runtime(IngestSettings(**common)).broker
-    matcher = bootstrap_matcher(MatcherSettings(**common)).broker
+    ingest = bootstrap_runtime(IngestSettings.model_construct(**common)).broker
+    matcher = bootstrap_matcher(MatcherSettings.model_construct(**common)).broker
     notifier = bootstrap_notifier(
-        NotifierSettings(
+        NotifierSettings.model_construct(
             **common,
             public_base_url="https://vigie.example",
-            unsubscribe_signing_key=_GENERATION_ONLY_KEY,
+            unsubscribe_signing_key=SecretStr(_GENERATION_ONLY_KEY),
         )
     ).broker
     _declare_sends(ingest, [TENDERS_TOPIC], [])
@@ -226,6 +229,31 @@ def _merge_receives(doc: dict[str, Any]) -> None:
         operations[f"{address}:receive"] = operations.pop(key)
 
 
+def _consumer_groups(brokers: list[KafkaBroker]) -> dict[str, str]:
+    """Each consumed topic's consumer group, as the subscribers were built."""
+    groups: dict[str, str] = {}
+    for broker in brokers:
+        for subscriber in broker.subscribers:
+            spec = subscriber.specification
+            if isinstance(subscriber, LogicSubscriber) and subscriber.group_id:
+                assert isinstance(spec, KafkaSubscriberSpecification)
+                groups |= dict.fromkeys(spec.topics, subscriber.group_id)
+    return groups
+
+
+def _name_consumer_groups(doc: dict[str, Any], groups: dict[str, str]) -> None:
+    """FastStream 0.7 leaves a receive operation's Kafka binding out: give it its group."""
+    for operation in doc["operations"].values():
+        address = _last(operation["channel"])
+        if operation["action"] == "receive" and address in groups:
+            operation["bindings"] = {
+                "kafka": {
+                    "groupId": {"type": "string", "enum": [groups[address]]},
+                    "bindingVersion": "0.4.0",
+                }
+            }
+
+
 def _describe_dead_letter_headers(doc: dict[str, Any]) -> None:
     headers = DeadLetterHeaders.model_json_schema(by_alias=True)
     for channel in doc["channels"].values():
@@ -247,8 +275,9 @@ def _sorted(doc: dict[str, Any]) -> dict[str, Any]:
 
 def asyncapi_document() -> dict[str, Any]:
     """The document, as JSON-ready data."""
+    brokers = service_brokers()
     spec = AsyncAPI(
-        *service_brokers(),
+        *brokers,
         title=TITLE,
         version="1.0.0",
         description=DESCRIPTION,
@@ -259,6 +288,7 @@ def asyncapi_document() -> dict[str, Any]:
         warnings.filterwarnings("ignore", "Overwriting the message schema", RuntimeWarning)
         doc: dict[str, Any] = spec.to_specification().to_jsonable()
     _merge_receives(doc)
+    _name_consumer_groups(doc, _consumer_groups(brokers))
     _describe_dead_letter_headers(doc)
     return _sorted(doc)
 

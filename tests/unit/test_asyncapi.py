@@ -9,7 +9,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+import pytest
+
 from ingest import asyncapi_page
+from matcher.settings import MatcherSettings
+from notifier.settings import NotifierSettings
 from shared.events import MATCHES_TOPIC, TENDERS_TOPIC
 from shared.kafka import dead_letter_headers as dlh
 from shared.kafka.topics import all_topics
@@ -28,7 +32,11 @@ def _resolve(doc: dict[str, Any], ref: str) -> Any:
     return node
 
 
-def test_the_committed_documents_are_what_the_brokers_generate_now() -> None:
+def test_the_committed_documents_are_what_the_brokers_generate_now(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("VIGIE_MATCHER_GROUP_ID", "an-operator-s-own")  # not in the document
+    monkeypatch.setenv("VIGIE_TOPIC_PREFIX", "t1-")
     fresh = asyncapi_json()
     for path in committed_copies(CHECKOUT):
         assert path.read_text(encoding="utf-8") == fresh, (
@@ -74,6 +82,15 @@ def test_each_consumer_receives_from_its_topics_channel() -> None:
         }
 
     assert channels("receive") == {TENDERS_TOPIC, MATCHES_TOPIC}
+    groups = {
+        _resolve(doc, op["channel"]["$ref"])["address"]: op["bindings"]["kafka"]["groupId"]["enum"]
+        for op in doc["operations"].values()
+        if op["action"] == "receive"
+    }
+    assert groups == {
+        TENDERS_TOPIC: [MatcherSettings.model_fields["matcher_group_id"].default],
+        MATCHES_TOPIC: [NotifierSettings.model_fields["notifier_group_id"].default],
+    }
     assert set(all_topics()) == channels("send")
     for op in doc["operations"].values():  # every reference leads somewhere
         _resolve(doc, op["channel"]["$ref"])
