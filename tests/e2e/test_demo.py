@@ -42,6 +42,7 @@ def demo_env(stack: StackEndpoints, namespace: str, tmp_path: Path) -> Iterator[
         "VIGIE_MATCHER_GROUP_ID": f"{namespace}-matcher",
         "VIGIE_NOTIFIER_GROUP_ID": f"{namespace}-notifier",
         "VIGIE_INGEST_PORT": str(free_port()),
+        "VIGIE_MATCHER_PORT": str(free_port()),
         "VIGIE_NOTIFIER_PORT": str(free_port()),
     }
     stop_services(dataclasses.replace(StackConfig.from_env(), stack_dir=stack_dir))
