@@ -9,8 +9,8 @@ import textwrap
 
 import pytest
 
-from vigie.cli import StackComponent
-from vigie_stack.cli import Name
+from vigie.cli import StackComponent, StackExtra
+from vigie_stack.cli import Extra, Name
 
 # `sys.modules[name] = None` makes every import of that name fail, as if it were not installed.
 _WITHOUT_STACK = textwrap.dedent(
@@ -43,6 +43,8 @@ _COMMANDS = [
     ["stack", "up", "--help"],
     ["demo", "--help"],
     ["services", "--help"],
+    ["ops", "status", "--help"],
+    ["ops", "exporter", "--help"],
 ]
 
 
@@ -52,6 +54,10 @@ def test_the_cli_loads_and_helps_without_the_local_stack() -> None:
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False
     )
     assert run.returncode == 0, run.stderr
+
+
+def test_the_cli_names_the_stack_extras_as_the_stack_does() -> None:
+    assert {extra.value for extra in Extra} == {member.value for member in StackExtra}
 
 
 @pytest.mark.parametrize("component", list(StackComponent))
