@@ -30,7 +30,10 @@ SERVICES = ("ingest", "matcher", "notifier")
 def zipkin_url() -> str:
     """Zipkin of the local stack (`vigie stack up --with tracing`, VIGIE_STACK_ZIPKIN_PORT)."""
     url = StackConfig.from_env().zipkin_url
-    httpx.get(f"{url}/health", timeout=5).raise_for_status()
+    try:
+        httpx.get(f"{url}/health", timeout=5).raise_for_status()
+    except httpx.HTTPError as exc:
+        pytest.fail(f"Zipkin does not answer at {url} ({exc!r}): vigie stack up --with tracing")
     return url
 
 
