@@ -21,6 +21,7 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 from pydantic import BaseModel, Field, ValidationError
 
 from ingest import asyncapi_page
+from ingest.code_lists import coded_fields, unlisted
 from ingest.formats import Parsed, Rejected, Skipped
 from ingest.intake import (
     ConcurrentUpdateError,
@@ -36,7 +37,7 @@ from ingest.ratelimit import RateLimiter
 from ingest.reach_api import reach_router
 from ingest.revisions import CancelledTenderError, Stored
 from shared.clock import Clock, utc_now
-from shared.events import Classification, Tender, TenderEventKind, code_problem, text_problem
+from shared.events import Tender, TenderEventKind, code_problem, text_problem
 from shared.metrics import RejectionReason, TenderSource, count_tender, rejection_reason
 from shared.territories import is_known
 
@@ -152,17 +153,10 @@ def _refusals(tender: Tender, now: datetime) -> list[dict[str, Any]]:
         problem = text_problem(text, multiline=multiline)
         if problem:
             refuse(loc, problem, "control_character")
-    coded: list[tuple[Location, list[Classification]]] = [
-        (("classifications",), tender.classifications)
-    ] + [
-        (("lots", index, "classifications"), lot.classifications)
-        for index, lot in enumerate(tender.lots)
-    ]
-    for where, classifications in coded:
-        for index, item in enumerate(classifications):
-            problem = code_problem(item.scheme, item.code)
-            if problem:
-                refuse((*where, index, "code"), f"{item.scheme} {item.code}: {problem}", "code")
+    for where, item in coded_fields(tender):
+        problem = code_problem(item.scheme, item.code) or unlisted(item.scheme, item.code)
+        if problem:
+            refuse((*where, "code"), f"{item.scheme} {item.code}: {problem}", "code")
     placed: list[tuple[Location, list[str]]] = [
         (("place_of_performance",), tender.place_of_performance),
         (("buyer", "territories"), tender.buyer.territories),

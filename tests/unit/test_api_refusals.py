@@ -58,6 +58,13 @@ REFUSED: list[tuple[dict[str, Any], str, str]] = [
     ({"classifications": [{"scheme": "CPV", "code": "4500000-7"}]}, "", "8 digits"),
     ({"classifications": [{"scheme": "CPV", "code": "45000000-77"}]}, "", "check digit"),
     ({"classifications": [{"scheme": "CPV", "code": "01000000"}]}, "", "CPV division"),
+    ({"classifications": [{"scheme": "CPV", "code": "45999999"}]}, "", "not in the CPV 2008"),
+    ({"classifications": [{"scheme": "CPV", "code": "45999999-3"}]}, "", "official list"),
+    (
+        {"lots": [{**LOT, "classifications": [{"scheme": "CPV", "code": "90999999-1"}]}]},
+        "body.lots.0.classifications.0.code",
+        "not in the CPV 2008 vocabulary",
+    ),
     ({"classifications": [{"scheme": "NAICS", "code": "991234"}]}, "", "NAICS sector"),
     ({"classifications": [{"scheme": "GSIN", "code": "n7610a"}]}, "", "upper-case"),
     (

@@ -4,7 +4,8 @@ Adapters fill a `Draft` with whatever their source gives (None where it gives no
 note, in `problems`, why a field they looked for is unusable. `finish` then names the missing
 required fields — with where they were looked for — instead of letting a validation error
 surface, fits lists and texts to the model's limits (dropping the control characters it
-refuses), flags the territory codes Vigie does not know, and turns any remaining validation
+refuses), flags the territory codes Vigie does not know and the codes missing from their
+scheme's official list (`ingest.code_lists`), and turns any remaining validation
 error into a `Rejected` with a readable reason.
 """
 
@@ -18,6 +19,7 @@ from typing import Any
 import structlog
 from pydantic import ValidationError
 
+from ingest.code_lists import unlisted_codes
 from ingest.formats.normalise import one_line, printable, truncate, unique
 from ingest.formats.outcomes import Parsed, Rejected
 from shared.events import (
@@ -169,7 +171,7 @@ def finish(
         tender = Tender.model_validate(_fields(draft))
     except ValidationError as error:
         return Rejected(f"not a valid tender: {_summary(error)}", draft.ref)
-    notes = _unknown_territories(tender)
+    notes = _unknown_territories(tender) + unlisted_codes(tender)
     if notes:
         log.info("notice_values_flagged", ref=draft.ref, notes=list(notes))
     return Parsed(kind, tender, tuple(unique(changed_fields)), notes)

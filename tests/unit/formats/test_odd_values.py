@@ -90,6 +90,25 @@ def test_an_old_nuts_code_is_kept_and_flagged() -> None:
     )
 
 
+def test_a_cpv_code_missing_from_the_official_list_is_kept_and_flagged() -> None:
+    """An old notice's code of another CPV revision, or a typo of the right form: the notice and
+    the code stay (a profile on its prefix still finds it), flagged where an operator sees it."""
+    items = [
+        {"id": str(n), "classification": {"scheme": "CPV", "id": code}}
+        for n, code in enumerate(["45233162-2", "45999999-3"])
+    ]
+    with capture_logs() as logs:
+        outcome = single(release(items=items))
+    assert [c.code for c in outcome.tender.classifications] == ["45233162-2", "45999999-3"]
+    assert outcome.notes == (
+        "classifications.1.code: CPV 45999999-3 is not in the CPV 2008 vocabulary: expected a "
+        "code of the official list, such as 90910000-9 (kept as the notice gives it; a profile "
+        "whose code prefix it starts with finds it)",
+    )
+    [flagged] = [entry for entry in logs if entry["event"] == "notice_values_flagged"]
+    assert flagged["notes"] == list(outcome.notes)
+
+
 def test_known_territories_raise_no_flag() -> None:
     outcome = single(release())
     assert outcome.tender.buyer.territories == ["CA-QC"]
