@@ -3,6 +3,7 @@ id, lone background client calls are not traced (Zipkin and three processes: tes
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -21,15 +22,18 @@ from shared.tracing import NoLoneClientSpans
 
 
 @pytest.fixture(scope="module")
-def exported() -> InMemorySpanExporter:
-    """The process's tracer provider (installed here if none is), spans kept in memory."""
+def exported() -> Iterator[InMemorySpanExporter]:
+    """The process's tracer provider (installed here if none is), spans kept in memory while
+    this module runs; stopped after it, so the tests that follow pile up no spans."""
     provider = trace.get_tracer_provider()
     if not isinstance(provider, TracerProvider):
         provider = TracerProvider()
         trace.set_tracer_provider(provider)
     exporter = InMemorySpanExporter()
     provider.add_span_processor(SimpleSpanProcessor(exporter))
-    return exporter
+    yield exporter
+    exporter.clear()
+    exporter.shutdown()
 
 
 async def test_each_record_of_a_batch_gets_a_span_in_its_own_trace(
