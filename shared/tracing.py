@@ -38,7 +38,7 @@ from opentelemetry.sdk.trace.sampling import (
     Sampler,
     SamplingResult,
 )
-from opentelemetry.trace import Link, SpanKind, Status, StatusCode
+from opentelemetry.trace import Link, Span, SpanKind, Status, StatusCode
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
 TracesExporter = Literal["none", "otlp", "zipkin"]
@@ -111,9 +111,34 @@ def shutdown_tracing() -> None:
         provider.shutdown()
 
 
-def instrument_app(app: FastAPI) -> None:
-    """Spans for the app's requests, under the global tracer provider whenever it is set."""
-    FastAPIInstrumentor.instrument_app(app, excluded_urls=UNTRACED_PATHS)
+# The request's address as the instrumentation records it (old and new semantic conventions).
+_URL_ATTRIBUTES = ("http.target", "http.url", "url.path", "url.full", "url.query")
+
+
+def _hidden_path(path: str) -> str:
+    """`/preferences/<token>?…` → `/preferences/…`: the first segment alone."""
+    first, _, rest = path.lstrip("/").partition("/")
+    return f"/{first}/…" if rest else f"/{first}"
+
+
+def _hide_path(span: Span, scope: dict[str, Any]) -> None:
+    if span.is_recording():
+        hidden = _hidden_path(str(scope.get("path", "")))
+        for name in _URL_ATTRIBUTES:
+            span.set_attribute(name, hidden)
+
+
+def instrument_app(app: FastAPI, *, hide_paths: bool = False) -> None:
+    """Spans for the app's requests, under the global tracer provider whenever it is set.
+
+    `hide_paths` for an app whose paths or queries carry credentials (the notifier's signed
+    links): a span keeps the path's first segment and the route template (`http.route`,
+    `/preferences/{token}`), never the token, so a tracing backend holds no usable link."""
+    FastAPIInstrumentor.instrument_app(
+        app,
+        excluded_urls=UNTRACED_PATHS,
+        server_request_hook=_hide_path if hide_paths else None,
+    )
 
 
 class BatchRecordSpans(BaseMiddleware):

@@ -190,7 +190,7 @@ def bootstrap(
     app.include_router(
         operations_router(service_health(broker, client, settings.liveness_bound_seconds))
     )
-    instrument_app(app)
+    instrument_app(app, hide_paths=True)  # its links carry signed tokens
     return NotifierService(
         settings, broker, client, store, preferences, mailer, sms, dispatcher, settler, app
     )

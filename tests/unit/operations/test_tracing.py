@@ -6,7 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
+from fastapi import FastAPI
 from faststream.kafka import TestKafkaBroker
 from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider
@@ -18,7 +20,7 @@ from opentelemetry.trace import SpanKind
 from shared.kafka.broker import make_broker
 from shared.logging import add_trace_ids
 from shared.settings import CommonSettings
-from shared.tracing import NoLoneClientSpans
+from shared.tracing import NoLoneClientSpans, instrument_app
 
 
 @pytest.fixture(scope="module")
@@ -75,3 +77,22 @@ def test_a_client_call_outside_any_trace_is_not_traced_one_inside_is() -> None:
     with tracer.start_as_current_span("POST /v1/tenders", kind=SpanKind.SERVER) as request:
         assert request.is_recording()
         assert tracer.start_span("vigie.insert", kind=SpanKind.CLIENT).is_recording()
+
+
+async def test_a_signed_link_s_token_never_reaches_a_span(exported: InMemorySpanExporter) -> None:
+    app = FastAPI()
+
+    @app.get("/preferences/{token}")
+    async def page(token: str) -> dict[str, str]:
+        return {}
+
+    instrument_app(app, hide_paths=True)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://notifier") as client:
+        assert (await client.get("/preferences/SIGNED-TOKEN?lang=SECRET")).status_code == 200
+    [request] = [s for s in exported.get_finished_spans() if s.kind == SpanKind.SERVER]
+    attributes = dict(request.attributes or {})
+    assert "SIGNED-TOKEN" not in repr(attributes)
+    assert "SECRET" not in repr(attributes)
+    assert attributes["http.route"] == "/preferences/{token}"
+    assert attributes["http.target"] == "/preferences/…"
