@@ -33,6 +33,7 @@ from notifier.links import LinkBuilder
 from notifier.render import RenderedEmail, Sender
 from notifier.signing import InvalidToken
 from notifier.signup_form import (
+    FIELDS,
     TIMEZONES,
     SignupErrors,
     is_bot,
@@ -192,13 +193,6 @@ def _form_page(
     )
 
 
-# What the form shows again after an error (never the honeypot).
-_KEPT_FIELDS = (
-    *("name", "kind", "neq", "siret", "keywords", "email", "phone", "language", "timezone"),
-    *("consent_email", "consent_sms", "buyer_contact"),
-)
-
-
 def signup_router(desk: SignupDesk) -> APIRouter:
     router = APIRouter()
 
@@ -222,7 +216,7 @@ def signup_router(desk: SignupDesk) -> APIRouter:
         try:
             await desk.submit(form, lang)
         except SignupErrors as exc:
-            values = {k: form.get(k, "") for k in _KEPT_FIELDS}
+            values = {k: form.get(k, "") for k in FIELDS}
             return _form_page(lang, values, exc.fields, status=422)
         except DeliveryError as exc:
             log.warning("signup_mail_failed", error=str(exc)[:200])

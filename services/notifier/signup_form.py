@@ -46,6 +46,11 @@ TIMEZONES = (
 MAX_KEYWORDS = 20
 _SEPARATORS = re.compile(r"[\s.\-]")
 _HONEYPOT = "website"
+# The form's order, which its error summary follows.
+FIELDS = (
+    *("name", "kind", "neq", "siret", "keywords", "email", "phone", "language", "timezone"),
+    *("consent_email", "consent_sms", "buyer_contact"),
+)
 
 
 def luhn_holds(digits: str) -> bool:
@@ -199,7 +204,7 @@ def read_signup(form: Mapping[str, str]) -> SignupRequest:
         errors["consent_email"] = "consent_required"
     keywords = _keywords(form.get("keywords", ""), errors)
     if errors:
-        raise SignupErrors(errors)
+        raise SignupErrors({name: errors[name] for name in FIELDS if name in errors})
     return SignupRequest(
         name=name,
         kind=SocialEconomyKind(kind),

@@ -5,6 +5,7 @@ from __future__ import annotations
 TEXT: dict[str, dict[str, str]] = {
     "fr": {
         "other_language": "English",
+        "colon": " : ",
         "signup_title": "Inscrire votre entreprise",
         "signup_intro": (
             "Vigie vous écrit dès qu'un acheteur public publie un appel d'offres fait pour "
@@ -121,6 +122,7 @@ TEXT: dict[str, dict[str, str]] = {
     },
     "en": {
         "other_language": "Français",
+        "colon": ": ",
         "signup_title": "Sign up your enterprise",
         "signup_intro": (
             "Vigie writes to you as soon as a public buyer publishes a call for tenders made "

@@ -34,18 +34,9 @@ def _keep_profile_choices(document: Document, stored: Document | None) -> None:
                 profile[field] = previous[field]
 
 
-def _vouch(document: Document, now: datetime) -> None:
-    """An import is an operator's word: a verified status without a name is theirs, now."""
-    status = document["social_economy"]
-    if status.get("verification") == "verified" and not status.get("verified_by"):
-        status["verified_by"] = "operator import"
-        status["verified_at"] = now
-
-
 def _upsert(enterprise: Enterprise, now: datetime, stored: Document | None) -> UpdateOne:
     document = enterprise.to_document()
     document.pop("_id")
-    _vouch(document, now)
     _keep_profile_choices(document, stored)
     kept = {field: document.pop(field) for field in OWNED_BY_THE_ENTERPRISE if field in document}
     return UpdateOne(

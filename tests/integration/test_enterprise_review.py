@@ -4,42 +4,15 @@ import records that the operator vouched."""
 
 from __future__ import annotations
 
-import asyncio
-import os
-import sys
-from pathlib import Path
-
 from pymongo.asynchronous.database import AsyncDatabase
 
 from shared.enterprises import Enterprise, Verification
 from shared.events import ENTERPRISES_TOPIC
 from shared.mongo import Document
 from tests.factories import enterprise_data, make_enterprise
-from tests.pipeline import TEST_SIGNING_KEY
 from tests.stack_clients import MailSink, StackEndpoints, read_topic
+from tests.vigie_command import run_vigie
 from vigie.enterprise_store import upsert_enterprises
-
-VIGIE = str(Path(sys.executable).parent / "vigie")
-
-
-async def vigie(stack: StackEndpoints, namespace: str, *args: str) -> tuple[int, str]:
-    """Run the operators' command against this test's database, topics and mail sink."""
-    env = {
-        **os.environ,
-        "VIGIE_MONGODB_URL": stack.mongo_url(namespace),
-        "VIGIE_TOPIC_PREFIX": f"{namespace}.",
-        "VIGIE_KAFKA_BOOTSTRAP": stack.kafka_bootstrap,
-        "VIGIE_SMTP_HOST": stack.smtp_host,
-        "VIGIE_SMTP_PORT": str(stack.smtp_port),
-        "VIGIE_UNSUBSCRIBE_SIGNING_KEY": TEST_SIGNING_KEY,
-        "VIGIE_LOG_FORMAT": "console",
-        "COLUMNS": "200",
-    }
-    process = await asyncio.create_subprocess_exec(
-        VIGIE, *args, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
-    )
-    output, _ = await asyncio.wait_for(process.communicate(), 120)
-    return process.returncode or 0, output.decode()
 
 
 def _pending(name: str, email: str) -> Enterprise:
@@ -55,11 +28,11 @@ async def test_pending_then_verify_then_reject(
     second = _pending("Atelier Douteux", f"douteux-{namespace}@example.org")
     await db["enterprises"].insert_many([first.to_document(), second.to_document()])
 
-    listed_code, listed = await vigie(stack, namespace, "enterprises", "pending")
-    verified_code, verified_out = await vigie(
+    listed_code, listed = await run_vigie(stack, namespace, "enterprises", "pending")
+    verified_code, verified_out = await run_vigie(
         stack, namespace, "enterprises", "verify", first.id, "--by", "Marie T., registre REQ"
     )
-    rejected_code, _ = await vigie(
+    rejected_code, _ = await run_vigie(
         stack,
         namespace,
         "enterprises",
@@ -70,10 +43,10 @@ async def test_pending_then_verify_then_reject(
         "--by",
         "Marie T.",
     )
-    missing_code, missing = await vigie(
+    missing_code, missing = await run_vigie(
         stack, namespace, "enterprises", "verify", "nope", "--by", "x"
     )
-    after_code, after = await vigie(stack, namespace, "enterprises", "pending")
+    after_code, after = await run_vigie(stack, namespace, "enterprises", "pending")
 
     assert listed_code == 0
     assert first.id in listed
@@ -113,12 +86,13 @@ async def test_pending_then_verify_then_reject(
 async def test_an_import_records_that_the_operator_vouched(
     stack: StackEndpoints, namespace: str, db: AsyncDatabase[Document]
 ) -> None:
-    imported = make_enterprise(social_economy={"kind": "cooperative"})  # no one named
-    named = make_enterprise()
-    await upsert_enterprises(db, [imported, named])
-    stored = Enterprise.from_document(await db["enterprises"].find_one({"_id": imported.id}) or {})
-    assert stored.social_economy.verified_by == "operator import"
-    assert stored.social_economy.verified_at is not None
-    assert stored.is_matchable()
-    kept = Enterprise.from_document(await db["enterprises"].find_one({"_id": named.id}) or {})
-    assert kept.social_economy.verified_by == named.social_economy.verified_by
+    """The file's word stands: `verification` is stored as verified (unless the file says
+    otherwise) and who certified the status is what the file says, as before sign-ups."""
+    certified = make_enterprise()
+    unnamed = make_enterprise(social_economy={"kind": "cooperative"})
+    await upsert_enterprises(db, [certified, unnamed])
+    documents = {d["_id"]: d["social_economy"] async for d in db["enterprises"].find({})}
+    assert documents[certified.id]["verification"] == "verified"
+    assert documents[certified.id]["verified_by"] == certified.social_economy.verified_by
+    assert documents[unnamed.id]["verification"] == "verified"
+    assert documents[unnamed.id]["verified_by"] is None
