@@ -19,15 +19,14 @@ from typing import Any, Generic, TypeVar
 
 import structlog
 from aiokafka import ConsumerRecord
-from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
-from faststream.message import StreamMessage
 
 from shared.kafka.consumer import (
     PermanentError,
     RetryPolicy,
     coordinates,
+    guarded_subscriber,
     handle_with_retries,
     send_to_dlq,
 )
@@ -87,26 +86,22 @@ async def process_batch(
             log.info("batch_has_a_permanent_failure", error=str(exc)[:300], size=len(batch))
             break
         except Exception as exc:
+            failure = {
+                "operation": f"handle a batch of {pairs[0][1].at.topic}",
+                "size": len(batch),
+                "offsets": _offsets(batch),
+                "error": repr(exc)[:300],
+            }
             if attempt == retry.attempts:
-                log.warning(
-                    "batch_failed",
-                    operation=f"handle a batch of {pairs[0][1].at.topic}",
-                    size=len(batch),
-                    offsets=_offsets(batch),
-                    attempts=attempt,
-                    error=repr(exc)[:300],
-                    next="each record handled alone, with its own retries and dead letter",
-                )
+                alone = "each record handled alone, with its own retries and dead letter"
+                log.warning("batch_failed", **failure, attempts=attempt, next=alone)
                 break
             delay = retry.delay(attempt)
             log.warning(
                 "retrying_batch",
-                operation=f"handle a batch of {pairs[0][1].at.topic}",
-                size=len(batch),
-                offsets=_offsets(batch),
+                **failure,
                 attempt=attempt,
                 max_attempts=retry.attempts,
-                error=repr(exc)[:300],
                 delay_s=round(delay, 3),
                 next=f"retried in {delay:.2f} s",
             )
@@ -122,11 +117,6 @@ def _offsets(batch: Sequence[Consumed[Any]]) -> str:
         low, high = spans.get(at.partition, (at.offset, at.offset))
         spans[at.partition] = (min(low, at.offset), max(high, at.offset))
     return ", ".join(f"{p}:{low}-{high}" for p, (low, high) in sorted(spans.items()))
-
-
-async def _raw_bodies(message: StreamMessage[Any]) -> Any:
-    """Leave parsing to `process_batch`, so a poison record never fails inside FastStream."""
-    return message.body
 
 
 def subscribe_guarded_batch(
@@ -150,12 +140,10 @@ def subscribe_guarded_batch(
         assert isinstance(records, tuple | list)
         await process_batch(broker, records, decode, handle, policy)
 
-    broker.subscriber(
+    guarded_subscriber(
+        broker,
         topic,
-        group_id=group_id,
-        auto_offset_reset="earliest",
-        ack_policy=AckPolicy.NACK_ON_ERROR,
-        decoder=_raw_bodies,
+        group_id,
         batch=True,
         max_records=max_records,
         batch_timeout_ms=wait_ms,

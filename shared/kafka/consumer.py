@@ -132,9 +132,23 @@ async def handle_with_retries(
             await asyncio.sleep(delay)
 
 
-async def _raw_body(message: StreamMessage[Any]) -> bytes:
-    """Hand the bytes to our own parser, so that a poison message never fails inside FastStream."""
+async def _raw_body(message: StreamMessage[Any]) -> Any:
+    """Hand the bytes (a batch's list of them) to our own parser, so that a poison message never
+    fails inside FastStream."""
     return message.body
+
+
+def guarded_subscriber(broker: KafkaBroker, topic: str, group_id: str, **options: Any) -> Any:
+    """The subscriber decorator of a guarded consumer: from the earliest offset for a new
+    group, commits only after the handler returned, raw bytes in (plus batch `options`)."""
+    return broker.subscriber(
+        topic,
+        group_id=group_id,
+        auto_offset_reset="earliest",
+        ack_policy=AckPolicy.NACK_ON_ERROR,
+        decoder=_raw_body,
+        **options,
+    )
 
 
 def subscribe_guarded(
@@ -153,10 +167,4 @@ def subscribe_guarded(
         assert isinstance(record, ConsumerRecord)  # not a batch subscriber
         await process_record(broker, record, decode, handle, policy)
 
-    broker.subscriber(
-        topic,
-        group_id=group_id,
-        auto_offset_reset="earliest",
-        ack_policy=AckPolicy.NACK_ON_ERROR,
-        decoder=_raw_body,
-    )(consume)
+    guarded_subscriber(broker, topic, group_id)(consume)
