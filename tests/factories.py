@@ -6,8 +6,9 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from matcher.decisions import plan_matches
 from shared.enterprises import Enterprise
-from shared.events import Tender
+from shared.events import MatchEvent, Tender, TenderEvent, TenderEventKind
 
 NOW = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
 # Fixed once per run, so two tenders built from the same overrides have the same content.
@@ -71,3 +72,17 @@ def enterprise_data(**overrides: Any) -> dict[str, Any]:
 
 def make_enterprise(**overrides: Any) -> Enterprise:
     return Enterprise.model_validate(enterprise_data(**overrides))
+
+
+def make_match(
+    enterprise: Enterprise,
+    tender: Tender | None = None,
+    kind: TenderEventKind = TenderEventKind.PUBLISHED,
+    at: datetime = NOW,
+) -> MatchEvent:
+    """The match the matcher makes at `at` of a `kind` event of `tender` (a new one by default)
+    for `enterprise`, whose profile p1 matched it before unless the event is a publication."""
+    event = TenderEvent(kind=kind, tender=tender or make_tender())
+    earlier = {enterprise.id: "p1"} if kind != TenderEventKind.PUBLISHED else {}
+    [match] = plan_matches(event, [enterprise], earlier, at)
+    return match

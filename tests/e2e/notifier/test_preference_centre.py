@@ -10,21 +10,18 @@ from datetime import UTC, datetime
 from playwright.async_api import Browser
 from pymongo.asynchronous.database import AsyncDatabase
 
-from matcher.decisions import plan_matches
 from notifier.store import SETTLED
 from shared.enterprises import Enterprise
-from shared.events import MatchEvent, TenderEvent, TenderEventKind
+from shared.events import MatchEvent
 from shared.mongo import Document
-from tests.factories import make_enterprise, make_tender
+from tests.factories import make_enterprise, make_match, make_tender
 from tests.integration.notifier.harness import running_notifier
 from tests.stack_clients import MailSink, StackEndpoints
 from vigie.enterprise_store import upsert_enterprises
 
 
 def _match(enterprise: Enterprise, title: str) -> MatchEvent:
-    event = TenderEvent(kind=TenderEventKind.PUBLISHED, tender=make_tender(title=title))
-    [match] = plan_matches(event, [enterprise], {}, datetime.now(UTC))
-    return match
+    return make_match(enterprise, make_tender(title=title), at=datetime.now(UTC))
 
 
 def _link(email: dict[str, object], path: str) -> str:

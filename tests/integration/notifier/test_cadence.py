@@ -9,18 +9,16 @@ from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 
-from matcher.decisions import plan_matches
 from shared.enterprises import Enterprise
 from shared.events import (
     DELIVERIES_TOPIC,
     MATCHES_TOPIC,
     DeliveryEvent,
     MatchEvent,
-    TenderEvent,
     TenderEventKind,
 )
 from shared.mongo import Document
-from tests.factories import make_enterprise, make_tender
+from tests.factories import make_enterprise, make_match, make_tender
 from tests.integration.notifier.harness import ManualClock, RunningNotifier, running_notifier
 from tests.stack_clients import MailSink, StackEndpoints, read_topic, wait_until_consumed
 from vigie.enterprise_store import upsert_enterprises
@@ -36,10 +34,7 @@ def _match(
     kind: TenderEventKind = TenderEventKind.PUBLISHED,
     **tender: Any,
 ) -> MatchEvent:
-    event = TenderEvent(kind=kind, tender=make_tender(title=title, **tender))
-    earlier = {enterprise.id: "p1"} if kind != TenderEventKind.PUBLISHED else {}
-    [match] = plan_matches(event, [enterprise], earlier, DAWN)
-    return match
+    return make_match(enterprise, make_tender(title=title, **tender), kind, at=DAWN)
 
 
 async def _quiet(

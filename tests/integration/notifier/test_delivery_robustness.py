@@ -10,19 +10,16 @@ from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 
-from matcher.decisions import plan_matches
 from shared.enterprises import Enterprise
 from shared.events import (
     DELIVERIES_TOPIC,
     MATCHES_TOPIC,
     DeliveryEvent,
     MatchEvent,
-    TenderEvent,
-    TenderEventKind,
 )
 from shared.kafka.topics import dlq_topic
 from shared.mongo import Document
-from tests.factories import make_enterprise, make_tender
+from tests.factories import make_enterprise, make_match, make_tender
 from tests.integration.notifier.harness import running_notifier
 from tests.integration.notifier.smtp_server import ScriptedHandler, scripted_smtp
 from tests.pipeline import free_port
@@ -38,9 +35,7 @@ FAST: dict[str, Any] = {
 
 
 def _match(enterprise: Enterprise, title: str = "Entretien") -> MatchEvent:
-    event = TenderEvent(kind=TenderEventKind.PUBLISHED, tender=make_tender(title=title))
-    [match] = plan_matches(event, [enterprise], {}, datetime.now(UTC))
-    return match
+    return make_match(enterprise, make_tender(title=title), at=datetime.now(UTC))
 
 
 async def _until(condition: Callable[[], bool], within: float = 20.0) -> None:

@@ -13,7 +13,6 @@ from typing import Any, cast
 import pytest
 from pymongo.asynchronous.database import AsyncDatabase
 
-from matcher.decisions import plan_matches
 from notifier.delivery import Delivery, RecordStatus
 from notifier.dispatcher import Dispatcher
 from notifier.ports import ChannelSender
@@ -33,13 +32,12 @@ from shared.events import (
     DeliveryEvent,
     MatchEvent,
     Tender,
-    TenderEvent,
     TenderEventKind,
 )
 from shared.kafka.batch import Consumed
 from shared.kafka.coordinates import Coordinates
 from shared.mongo import Document
-from tests.factories import make_enterprise, make_tender
+from tests.factories import make_enterprise, make_match, make_tender
 from tests.integration.notifier.harness import ManualClock, running_notifier
 from tests.stack_clients import MailSink, StackEndpoints, wait_until_consumed
 from vigie.enterprise_store import upsert_enterprises
@@ -52,9 +50,7 @@ DAWN = datetime(2026, 11, 26, 11, 0, tzinfo=UTC)
 def _match(
     enterprise: Enterprise, tender: Tender, kind: TenderEventKind = TenderEventKind.PUBLISHED
 ) -> MatchEvent:
-    earlier = {enterprise.id: "p1"} if kind != TenderEventKind.PUBLISHED else {}
-    [match] = plan_matches(TenderEvent(kind=kind, tender=tender), [enterprise], earlier, DAWN)
-    return match
+    return make_match(enterprise, tender, kind, at=DAWN)
 
 
 async def _until(check: Callable[[], Awaitable[bool]], within: float = 20.0) -> None:

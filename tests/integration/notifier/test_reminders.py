@@ -9,11 +9,10 @@ from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 
-from matcher.decisions import plan_matches
 from shared.enterprises import Enterprise
-from shared.events import MATCHES_TOPIC, MatchEvent, Tender, TenderEvent, TenderEventKind
+from shared.events import MATCHES_TOPIC, MatchEvent, Tender, TenderEventKind
 from shared.mongo import Document
-from tests.factories import make_enterprise, make_tender
+from tests.factories import make_enterprise, make_match, make_tender
 from tests.integration.notifier.harness import ManualClock, running_notifier
 from tests.stack_clients import MailSink, StackEndpoints, wait_until_consumed
 from vigie.enterprise_store import upsert_enterprises
@@ -23,11 +22,9 @@ DEADLINE = START + timedelta(days=10)
 
 
 def _match(enterprise: Enterprise, tender: Tender, kind: TenderEventKind) -> MatchEvent:
-    earlier = {enterprise.id: "p1"} if kind != TenderEventKind.PUBLISHED else {}
     if kind == TenderEventKind.CANCELLED:
         tender = tender.model_copy(update={"revision": tender.revision + 1})
-    [match] = plan_matches(TenderEvent(kind=kind, tender=tender), [enterprise], earlier, START)
-    return match
+    return make_match(enterprise, tender, kind, at=START)
 
 
 async def _outbox_empty(db: AsyncDatabase[Document], within: float = 20.0) -> None:

@@ -9,13 +9,12 @@ from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 
-from matcher.decisions import plan_matches
 from notifier.sms_text import Encoding, segmentation
 from shared.enterprises import Enterprise
-from shared.events import MATCHES_TOPIC, MatchEvent, TenderEvent, TenderEventKind
+from shared.events import MATCHES_TOPIC, MatchEvent
 from shared.kafka.topics import dlq_topic
 from shared.mongo import Document
-from tests.factories import make_enterprise, make_tender
+from tests.factories import make_enterprise, make_match, make_tender
 from tests.integration.notifier.harness import running_notifier
 from tests.integration.notifier.sms_server import ACCOUNT_SID, AUTH_TOKEN, SmsRecorder, twilio_like
 from tests.stack_clients import MailSink, StackEndpoints, read_topic
@@ -38,9 +37,7 @@ def sms_settings(recorder: SmsRecorder) -> dict[str, Any]:
 
 
 def _match(enterprise: Enterprise, title: str) -> MatchEvent:
-    event = TenderEvent(kind=TenderEventKind.PUBLISHED, tender=make_tender(title=title))
-    [match] = plan_matches(event, [enterprise], {}, datetime.now(UTC))
-    return match
+    return make_match(enterprise, make_tender(title=title), at=datetime.now(UTC))
 
 
 async def _status(db: AsyncDatabase[Document], key_suffix: str, match: MatchEvent) -> str:

@@ -5,13 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from matcher.decisions import plan_matches
 from notifier.links import LinkBuilder
 from notifier.render import Sender
 from notifier.signing import LinkSigner
 from shared.enterprises import Enterprise
-from shared.events import MatchEvent, TenderEvent, TenderEventKind
-from tests.factories import NOW, make_enterprise, make_tender
+from shared.events import MatchEvent, TenderEventKind
+from tests.factories import make_enterprise, make_match, make_tender
 
 SENDER = Sender("Vigie", "alertes@vigie.example", "1 rue Test, Longueuil", "aide@vigie.example")
 SIGNER = LinkSigner("unit-test-signing-key-0123456789")
@@ -29,10 +28,7 @@ def a_match(
         "submission_deadline": "2027-01-15T19:00:00+00:00",
         "revision": 1 if kind == TenderEventKind.PUBLISHED else 2,
     }
-    built = make_tender(**{**fields, **tender})
-    earlier = {enterprise.id: "p1"} if kind != TenderEventKind.PUBLISHED else {}
-    [match] = plan_matches(TenderEvent(kind=kind, tender=built), [enterprise], earlier, NOW)
-    return match
+    return make_match(enterprise, make_tender(**{**fields, **tender}), kind)
 
 
 def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
