@@ -18,7 +18,7 @@ from ingest.settings import IngestSettings
 from ingest.tender_producer import KafkaTenderPublisher
 from shared.health import service_health
 from shared.kafka.broker import make_broker
-from shared.kafka.topics import all_topics, ensure_topics
+from shared.kafka.topics import ensure_vigie_topics
 from shared.mongo import Document, database, make_client
 from shared.operations_http import operations_router
 from shared.tracing import instrument_app
@@ -36,11 +36,7 @@ class IngestRuntime:
     intake: TenderIntake
 
     async def start(self) -> None:
-        await ensure_topics(
-            self.settings.kafka_bootstrap,
-            all_topics(self.settings.topic_prefix),
-            partitions=self.settings.topic_partitions,
-        )
+        await ensure_vigie_topics(self.settings)
         await self.registry.ensure_indexes()
         await self.directory.ensure_indexes()
         await self.broker.start()

@@ -21,7 +21,7 @@ from shared.events import ENTERPRISES_TOPIC, MATCHES_TOPIC, TENDERS_TOPIC, Tende
 from shared.health import service_health
 from shared.kafka.broker import make_broker
 from shared.kafka.consumer import RetryPolicy, subscribe_guarded
-from shared.kafka.topics import all_topics, ensure_topics
+from shared.kafka.topics import ensure_vigie_topics
 from shared.mongo import Document, database, make_client
 from shared.operations_http import operations_app
 
@@ -41,11 +41,7 @@ class MatcherService:
     _reloader: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
-        await ensure_topics(
-            self.settings.kafka_bootstrap,
-            all_topics(self.settings.topic_prefix),
-            partitions=self.settings.topic_partitions,
-        )
+        await ensure_vigie_topics(self.settings)
         await self.store.ensure_indexes()
         await self.changes.start()  # before the load: no change falls between the two
         await self.matcher.load_all()

@@ -39,7 +39,7 @@ from shared.kafka.batch import subscribe_guarded_batch
 from shared.kafka.broker import make_broker, publish_event
 from shared.kafka.consumer import RetryPolicy
 from shared.kafka.enterprise_changes import announcer_on
-from shared.kafka.topics import all_topics, ensure_topics
+from shared.kafka.topics import ensure_vigie_topics
 from shared.metrics import DELIVERIES
 from shared.mongo import Document, database, make_client
 from shared.operations_http import operations_router
@@ -64,11 +64,7 @@ class NotifierService:
     app: FastAPI
 
     async def start(self) -> None:
-        await ensure_topics(
-            self.settings.kafka_bootstrap,
-            all_topics(self.settings.topic_prefix),
-            partitions=self.settings.topic_partitions,
-        )
+        await ensure_vigie_topics(self.settings)
         await self.store.ensure_indexes()
         await self.preferences.ensure_indexes()
         self.settler.start()

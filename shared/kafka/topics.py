@@ -20,6 +20,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
 from shared.events import DELIVERIES_TOPIC, ENTERPRISES_TOPIC, MATCHES_TOPIC, TENDERS_TOPIC
+from shared.settings import CommonSettings
 
 DEFAULT_PARTITIONS = 6
 DLQ_SUFFIX = ".dlq"
@@ -59,6 +60,15 @@ async def ensure_topics(
         return missing
     finally:
         await admin.close()
+
+
+async def ensure_vigie_topics(settings: CommonSettings) -> list[str]:
+    """A service's start: every Vigie topic under its prefix, with its partition count."""
+    return await ensure_topics(
+        settings.kafka_bootstrap,
+        all_topics(settings.topic_prefix),
+        partitions=settings.topic_partitions,
+    )
 
 
 async def _until_described(
