@@ -5,8 +5,10 @@ does it first — or by the `stack` fixture itself when it is not answering. Eac
 topic prefix and MongoDB database, so tests never see each other's messages.
 
 Every test under `tests/integration` is marked `integration`, every one under `tests/e2e` is
-marked `e2e` (`-m "not integration and not e2e"` keeps the fast ones), and a test under
-`tests/unit` that asks for a fixture of the stack is refused: unit tests run with no server.
+marked `e2e`, every one under `tests/chaos` (servers killed on purpose: private ones, never the
+stack's) is marked `chaos` (`-m "not integration and not e2e and not chaos"` keeps the fast
+ones), and a test under `tests/unit` that asks for a fixture of the stack is refused: unit
+tests run with no server.
 """
 
 from __future__ import annotations
@@ -20,11 +22,25 @@ import pytest_asyncio
 from pymongo.asynchronous.database import AsyncDatabase
 
 from shared.mongo import Document, make_client
-from tests.stack_clients import MailSink, PrivateMongo, StackEndpoints, delete_topics, start_stack
+from tests.stack_clients import (
+    MailSink,
+    PrivateKafka,
+    PrivateMailSink,
+    PrivateMongo,
+    StackEndpoints,
+    delete_topics,
+    start_stack,
+)
 
 TESTS = Path(__file__).resolve().parent
-MARK_BY_FOLDER = {TESTS / "integration": "integration", TESTS / "e2e": "e2e"}
-STACK_FIXTURES = frozenset({"stack", "db", "mail", "private_mongo"})
+MARK_BY_FOLDER = {
+    TESTS / "integration": "integration",
+    TESTS / "e2e": "e2e",
+    TESTS / "chaos": "chaos",
+}
+STACK_FIXTURES = frozenset(
+    {"stack", "db", "mail", "private_mongo", "private_kafka", "private_mail"}
+)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -84,3 +100,24 @@ def private_mongo(stack: StackEndpoints, tmp_path: Path) -> Iterator[PrivateMong
         yield server
     finally:
         server.kill()
+
+
+@pytest.fixture
+def private_kafka(stack: StackEndpoints, tmp_path: Path) -> Iterator[PrivateKafka]:
+    """A Kafka broker of this test's own (the stack's jars, free ports, its own log), for tests
+    that kill -9 and restart the broker."""
+    server = PrivateKafka(tmp_path / "kafka")
+    try:
+        yield server
+    finally:
+        server.kill()
+
+
+@pytest.fixture
+def private_mail(stack: StackEndpoints, tmp_path: Path) -> Iterator[PrivateMailSink]:
+    """An SMTP capture server of this test's own, whose catch is counted from its folder."""
+    server = PrivateMailSink(tmp_path / "mail")
+    try:
+        yield server
+    finally:
+        server.stop()

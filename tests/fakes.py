@@ -200,6 +200,7 @@ class InMemoryDeliveries:
         self.enterprise_items = {e.id: e for e in enterprises}
         self.records: dict[str, dict[str, Any]] = {}
         self.outbox: dict[str, dict[str, Any]] = {}
+        self.released: list[tuple[str, int]] = []
 
     async def enterprise(self, enterprise_id: str) -> Enterprise | None:
         return self.enterprise_items.get(enterprise_id)
@@ -223,8 +224,11 @@ class InMemoryDeliveries:
             key = delivery.key
             if self._new(delivery, now):
                 until = now + timedelta(seconds=lease_seconds)
-                self.outbox[key] = {"state": "sending", "ready_at": until, "attempts": 1}
-                created[key] = Delivery.from_document({**self.records[key], "attempts": 1})
+                entry = {"state": "sending", "ready_at": until, "attempts": 1, "lease": 1}
+                self.outbox[key] = entry
+                created[key] = Delivery.from_document(
+                    {**self.records[key], "attempts": 1, "lease": 1}
+                )
         return created
 
     async def hold(self, item: Delivery, now: datetime) -> bool:
@@ -280,12 +284,24 @@ class InMemoryDeliveries:
             state="sending",
             ready_at=now + timedelta(seconds=seconds),
             attempts=entry["attempts"] + 1,
+            lease=entry.get("lease", 0) + 1,
         )
         record = self.records.get(key)
         if record is None or record["status"] != "scheduled":
             del self.outbox[key]
             return None
-        return Delivery.from_document({**record, "attempts": entry["attempts"]})
+        return Delivery.from_document(
+            {**record, "attempts": entry["attempts"], "lease": entry["lease"]}
+        )
+
+    async def holds(self, key: str, lease: int, now: datetime, margin_seconds: float) -> bool:
+        entry = self.outbox.get(key)
+        if entry is None or entry.get("lease", 0) != lease:
+            return False
+        return bool(entry["ready_at"] - now >= timedelta(seconds=margin_seconds))
+
+    async def release(self, key: str, lease: int, now: datetime) -> None:
+        self.released.append((key, lease))
 
     async def reschedule(
         self, key: str, due_at: datetime, now: datetime, attempts: int, **fields: Any

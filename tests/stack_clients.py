@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import email.policy
 import signal
 import socket
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from email.parser import BytesHeaderParser
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +20,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 
 from shared.kafka.topic_reader import read_from_start
 from vigie_stack import probes
-from vigie_stack.components import Mongo
+from vigie_stack.components import Kafka, Mail, Mongo
 from vigie_stack.config import StackConfig
 from vigie_stack.stack import ensure_up
 
@@ -207,6 +210,137 @@ class PrivateMongo:
             self._process.send_signal(signal.SIGKILL)
             self._process.wait()
         self._process = None
+
+    def stop(self) -> None:
+        """SIGTERM, as an operator stops the server: it finishes and closes its files."""
+        _stop(self._process, signal.SIGTERM)
+        self._process = None
+
+
+def _stop(process: subprocess.Popen[bytes] | None, how: signal.Signals, grace: float = 30) -> None:
+    if process is not None and process.poll() is None:
+        process.send_signal(how)
+        try:
+            process.wait(grace)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _wait_until(
+    probe: Callable[[], object], process: subprocess.Popen[bytes], within: float
+) -> None:
+    """Until `probe` stops raising; fails at once if the process died, or after `within` s."""
+    deadline = time.monotonic() + within
+    while True:
+        try:
+            probe()
+            return
+        except Exception:
+            if time.monotonic() > deadline or process.poll() is not None:
+                raise
+            time.sleep(0.2)
+
+
+class _KafkaBesideTheStack(Kafka):
+    """The stack's Kafka component on a private config, using the jars the stack downloaded and
+    a smaller heap (a private broker holds a handful of topics)."""
+
+    def __init__(self, config: StackConfig, libs: Path) -> None:
+        super().__init__(config)
+        self._libs = libs
+
+    @property
+    def libs(self) -> Path:
+        return self._libs
+
+    def command(self) -> list[str]:
+        return [arg.replace("-Xmx1g", "-Xmx384m") for arg in super().command()]
+
+
+def _private_config(home: Path) -> StackConfig:
+    return StackConfig(
+        stack_dir=home,
+        kafka_port=free_port(),
+        kafka_controller_port=free_port(),
+        smtp_port=free_port(),
+        mail_http_port=free_port(),
+    )
+
+
+class PrivateKafka:
+    """A one-node KRaft broker of a test's own (the stack's jars, free ports, its own data),
+    so a test may kill -9 it and start it again on the same log."""
+
+    def __init__(self, home: Path) -> None:
+        stack_kafka = Kafka(StackConfig.from_env())
+        self._kafka = _KafkaBesideTheStack(_private_config(home), stack_kafka.libs)
+        self.bootstrap = self._kafka.address()
+        self._process: subprocess.Popen[bytes] | None = None
+        self._kafka.prepare(lambda _: None)  # writes its properties, formats its storage
+        self.start()
+
+    def start(self) -> None:
+        self._kafka.log.parent.mkdir(parents=True, exist_ok=True)
+        with self._kafka.log.open("ab") as log:
+            self._process = subprocess.Popen(
+                self._kafka.command(), cwd=self._kafka.cwd(), stdout=log, stderr=subprocess.STDOUT
+            )
+        _wait_until(self._kafka.probe, self._process, within=120)
+
+    def kill(self) -> None:
+        """SIGKILL: no flush, no controlled shutdown; acknowledged records must survive."""
+        _stop(self._process, signal.SIGKILL)
+        self._process = None
+
+    def stop(self) -> None:
+        _stop(self._process, signal.SIGTERM)
+        self._process = None
+
+
+class PrivateMailSink:
+    """The stack's SMTP capture server on free ports with its own folder; counts what it caught
+    by reading that folder (one .eml file per accepted message, named by arrival time)."""
+
+    def __init__(self, home: Path) -> None:
+        self._mail = Mail(_private_config(home))
+        self.host, self.port = self._mail.cfg.host, self._mail.cfg.smtp_port
+        self.api_url = self._mail.cfg.mail_api_url
+        self.folder = self._mail.maildir
+        self._mail.prepare(lambda _: None)
+        self._mail.log.parent.mkdir(parents=True, exist_ok=True)
+        with self._mail.log.open("ab") as log:
+            self._process: subprocess.Popen[bytes] | None = subprocess.Popen(
+                self._mail.command(), env=self._mail.env(), stdout=log, stderr=subprocess.STDOUT
+            )
+        _wait_until(self._mail.probe, self._process, within=30)
+
+    def received(self) -> list[CaughtMail]:
+        """Every message accepted so far, oldest first."""
+        caught = []
+        for path in sorted(self.folder.glob("*.eml")):
+            headers = BytesHeaderParser(policy=email.policy.default).parsebytes(path.read_bytes())
+            arrived = int(path.name.split("-", 1)[0]) / 1e9
+            recipients = str(headers.get("X-Mailsink-Envelope-To", ""))
+            caught.append(
+                CaughtMail(
+                    recipients, str(headers.get("Message-ID", "")), str(headers["Subject"]), arrived
+                )
+            )
+        return caught
+
+    def stop(self) -> None:
+        _stop(self._process, signal.SIGTERM)
+        self._process = None
+
+
+@dataclass(frozen=True)
+class CaughtMail:
+    to: str
+    message_id: str
+    subject: str
+    arrived: float
+    """Unix time the sink accepted it."""
 
 
 async def delete_topics(bootstrap: str, prefix: str) -> None:

@@ -63,4 +63,4 @@ if [ "${VIGIE_TEST_BESIDE_DEMO:-0}" = 1 ]; then
 fi
 
 echo "== pytest"
-pytest -p no:cacheprovider tests/unit tests/integration tests/e2e "$@"
+pytest -p no:cacheprovider tests/unit tests/integration tests/e2e tests/chaos "$@"

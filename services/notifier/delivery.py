@@ -80,6 +80,8 @@ class Delivery:
     items: tuple[str, ...] = ()
     source: Coordinates | None = None
     """Where the match was read (for its dead letter); None for a digest."""
+    lease: int = 0
+    """The number of the lease this sender holds (its fencing token); 0 when not leased."""
 
     @classmethod
     def of_match(
@@ -185,4 +187,5 @@ class Delivery:
             digest_key=document.get("digest_key"),
             items=tuple(str(item) for item in document.get("items", ())),
             source=Coordinates.from_fields(document.get("source") or {}),
+            lease=int(document.get("lease", 0)),
         )

@@ -226,6 +226,12 @@ class DeliveryRetry:
     )
     lease_seconds: float = 120.0
 
+    @property
+    def fence_seconds(self) -> float:
+        """Lease time a sender must have left to start a send: half the lease, far above the
+        SMTP/SMS timeouts (10 s), so a send that starts ends before anyone may take over."""
+        return self.lease_seconds / 2
+
 
 class Deliverer:
     def __init__(
@@ -312,6 +318,7 @@ class Deliverer:
             return False
         attempts = delivery.attempts - 1  # a deferral is not a failed attempt
         await self._store.reschedule(delivery.key, until, now, attempts)
+        await self._store.release(delivery.key, delivery.lease, now)
         if not delivery.is_digest:
             detail = f"quiet hours until {until.isoformat()}"
             await self._publish(delivery_event(delivery, DeliveryStatus.DEFERRED, detail))
@@ -376,7 +383,19 @@ class Deliverer:
             log.info("digest_sent", channel=channel.channel.value, items=len(usable))
 
     async def _try(self, delivery: Delivery, send: Callable[[], Awaitable[None]]) -> bool:
-        """Send once; on failure, schedule the retry or fail for good. True if it went out."""
+        """Send once; on failure, schedule the retry or fail for good. True if it went out.
+
+        Sends only while this sender still holds the lease with time to spare: one that
+        stalled (a long pause, a slow store) leaves the message to whoever takes it next."""
+        fence = self._retry.fence_seconds
+        if not await self._store.holds(delivery.key, delivery.lease, self._clock(), fence):
+            log.warning(
+                "delivery_lease_lost",
+                key=delivery.key,
+                lease=delivery.lease,
+                next="not sent here; the next lease of the outbox sends it",
+            )
+            return False
         try:
             await send()
         except TransientDeliveryError as exc:
@@ -396,6 +415,7 @@ class Deliverer:
         now = self._clock()
         due = now + timedelta(seconds=delay)
         await self._store.reschedule(delivery.key, due, now, attempts, last_error=error)
+        await self._store.release(delivery.key, delivery.lease, now)
         log.warning(
             "delivery_retry",
             operation=f"send by {delivery.channel or 'its channel'}",

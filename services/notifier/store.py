@@ -7,11 +7,18 @@ Two collections, every hot-path read and write by `_id`:
   `scheduled` (pending: it has an outbox entry) or `held` (waiting for its digest) until it
   settles as `sent`, `suppressed` or `failed`. A digest's document lists its items' keys
   (`items`, grown with `$addToSet`), so they are read by `_id $in`, never searched for.
-- `outbox` holds only pending work: `{_id: key, state, ready_at, attempts}`. `ready_at` is when
-  somebody may take it — its due time while `scheduled`, its lease's end while `sending` — so the
-  dispatcher's poll is one range on a collection the size of the work in hand, whatever the
-  history, and a lease is one conditional update on `_id` (`ready_at <= now`): two senders never
-  both win it, with no transaction. The entry is deleted once the delivery has settled.
+- `outbox` holds only pending work: `{_id: key, state, ready_at, attempts, lease}`. `ready_at`
+  is when somebody may take it — its due time while `scheduled`, its lease's end while
+  `sending` — so the dispatcher's poll is one range on a collection the size of the work in
+  hand, whatever the history. The entry is deleted once the delivery has settled.
+- `leases` holds one document per lease ever taken, `_id` = `{key}#{n}`, n = 1, 2, …: taking
+  lease n+1 is *inserting* that `_id`, which only one sender can do (a unique key is the one
+  compare-and-set both MongoDB and FerretDB make atomic; FerretDB applies a conditional update
+  as read-then-write, and two notifiers racing on `{_id, ready_at <= now}` were both seen to
+  win). Nobody inserts n+1 while lease n has not expired (`until`), and a sender checks, just
+  before it hands a message to the provider, that nobody took n+1 and that at least half its
+  lease is left (`holds`): n is its fencing token. The outbox's `lease` is where to start
+  looking; the inserts decide. Each lease names its owner (host:pid) and time, for the audit.
 
 Writes go delivery first, outbox second. A crash between the two leaves a `scheduled` delivery
 without an outbox entry; the Kafka offset was not committed, so the match comes again and
@@ -25,11 +32,14 @@ for anything else; MongoDB serves the `ready` index of the outbox too.
 from __future__ import annotations
 
 import contextlib
+import os
+import socket
 from datetime import datetime, timedelta
 from itertools import groupby
 from typing import Any
 
-from pymongo import ASCENDING, ReturnDocument
+from pymongo import ASCENDING
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
 
@@ -39,13 +49,23 @@ from shared.mongo import Document
 
 SETTLED = (RecordStatus.SENT.value, RecordStatus.SUPPRESSED.value, RecordStatus.FAILED.value)
 DUPLICATE_KEY = 11000
+# Leases a taker steps over when the outbox's hint is behind (a stale write); more is a bug.
+LEASE_STEPS = 16
+# Leases of one key a replay looks at: far more than its attempts (8) and deferrals.
+REPLAY_LEASES_READ = 64
+
+
+def lease_id(key: str, number: int) -> str:
+    return f"{key}#{number}"
 
 
 class DeliveryStore:
-    def __init__(self, db: AsyncDatabase[Document]) -> None:
+    def __init__(self, db: AsyncDatabase[Document], owner: str | None = None) -> None:
         self._enterprises = db["enterprises"]
         self._deliveries = db["deliveries"]
         self._outbox = db["outbox"]
+        self._leases = db["leases"]
+        self._owner = owner or f"{socket.gethostname()}:{os.getpid()}"
 
     async def ensure_indexes(self) -> None:
         await self._deliveries.create_index([("enterprise_id", ASCENDING)], name="enterprise")
@@ -105,24 +125,54 @@ class DeliveryStore:
         if not created:
             return {}
         until = now + timedelta(seconds=lease_seconds)
-        await self._outbox.insert_many(
+        fresh = [key for key in records if key in created]
+        # Entry first, lease second: a crash before the entry leaves no lease to wait out, so
+        # the redelivered match's repair makes it sendable at once. A copy that repaired a
+        # missing entry meanwhile wrote it already; then whoever inserts lease 1 sends.
+        await self._insert_new_in(
+            self._outbox,
             [
-                {"_id": key, "state": OutboxState.SENDING.value, "ready_at": until, "attempts": 1}
-                for key in records
-                if key in created
+                {
+                    "_id": key,
+                    "state": OutboxState.SENDING.value,
+                    "ready_at": until,
+                    "attempts": 1,
+                    "lease": 1,
+                }
+                for key in fresh
             ],
-            ordered=False,
+        )
+        taken = await self._insert_new_in(
+            self._leases, [self._lease_document(key, 1, now, until) for key in fresh]
         )
         return {
-            key: Delivery.from_document({**records[key], "attempts": 1})
-            for key in records
-            if key in created
+            key: Delivery.from_document({**records[key], "attempts": 1, "lease": 1})
+            for key in fresh
+            if lease_id(key, 1) not in taken
+        }
+
+    def _lease_document(self, key: str, number: int, now: datetime, until: datetime) -> Document:
+        return {
+            "_id": lease_id(key, number),
+            "key": key,
+            "owner": self._owner,
+            "taken_at": now,
+            "until": until,
         }
 
     async def _insert_new(self, documents: list[Document]) -> set[str]:
-        """Insert the documents whose `_id` is new; the keys that were already there."""
+        """Insert the records whose `_id` is new; the keys that were already there."""
+        return await self._insert_new_in(self._deliveries, documents)
+
+    @staticmethod
+    async def _insert_new_in(
+        collection: AsyncCollection[Document], documents: list[Document]
+    ) -> set[str]:
+        """Insert the documents whose `_id` is new; the `_id`s that were already there."""
+        if not documents:
+            return set()
         try:
-            await self._deliveries.insert_many(documents, ordered=False)
+            await collection.insert_many(documents, ordered=False)
         except BulkWriteError as error:
             errors = error.details.get("writeErrors", [])
             if any(e.get("code") != DUPLICATE_KEY for e in errors):
@@ -194,11 +244,30 @@ class DeliveryStore:
                 }
             },
         )
+        last = await self._release_last_lease(key, now)
         await self._outbox.update_one(
             {"_id": key},
-            {"$set": {"state": OutboxState.SCHEDULED.value, "ready_at": now, "attempts": 0}},
+            {
+                "$set": {
+                    "state": OutboxState.SCHEDULED.value,
+                    "ready_at": now,
+                    "attempts": 0,
+                    "lease": last,
+                }
+            },
             upsert=True,
         )
+
+    async def _release_last_lease(self, key: str, now: datetime) -> int:
+        """End the last lease of a settled key (its sender recorded the outcome and let go, but
+        its lease would still keep others out); its number, 0 if it was never leased."""
+        ids = [lease_id(key, number) for number in range(1, REPLAY_LEASES_READ + 1)]
+        found = [d async for d in self._leases.find({"_id": {"$in": ids}}, {"_id": 1})]
+        if not found:
+            return 0
+        last = max(int(str(d["_id"]).rsplit("#", 1)[1]) for d in found)
+        await self._leases.update_one({"_id": lease_id(key, last)}, {"$set": {"until": now}})
+        return last
 
     # -- dispatch ---------------------------------------------------------------------------
 
@@ -217,24 +286,68 @@ class DeliveryStore:
 
     async def lease(self, key: str, now: datetime, seconds: float) -> Delivery | None:
         """Take the delivery for sending if it is due and nobody holds it; None otherwise."""
-        entry = await self._outbox.find_one_and_update(
-            {"_id": key, "ready_at": {"$lte": now}},
+        entry = await self._outbox.find_one({"_id": key})
+        if entry is None or entry["ready_at"] > now:
+            return None  # gone, not due, or another sender holds it
+        until = now + timedelta(seconds=seconds)
+        number = await self._take_lease(key, int(entry.get("lease", 0)), now, until)
+        if number is None:
+            return None  # another sender holds it
+        attempts = int(entry.get("attempts", 0)) + 1
+        await self._outbox.update_one(
+            {"_id": key},
             {
                 "$set": {
                     "state": OutboxState.SENDING.value,
-                    "ready_at": now + timedelta(seconds=seconds),
-                },
-                "$inc": {"attempts": 1},
+                    "ready_at": until,
+                    "attempts": attempts,
+                    "lease": number,
+                }
             },
-            return_document=ReturnDocument.AFTER,
         )
-        if entry is None:
-            return None  # not due, gone, or another sender holds it
         delivery = await self._deliveries.find_one({"_id": key})
         if delivery is None or delivery["status"] != RecordStatus.SCHEDULED.value:
             await self._outbox.delete_one({"_id": key})  # settled before a crash: tidy up
             return None
-        return Delivery.from_document({**delivery, "attempts": entry["attempts"]})
+        return Delivery.from_document({**delivery, "attempts": attempts, "lease": number})
+
+    async def _take_lease(self, key: str, known: int, now: datetime, until: datetime) -> int | None:
+        """Insert the lease after the last one taken, if that one has expired; its number, or
+        None when a live lease is held by someone (or another taker won the insert)."""
+        number = known
+        for _ in range(LEASE_STEPS):
+            if number > 0:
+                prior = await self._leases.find_one({"_id": lease_id(key, number)})
+                if prior is not None and prior["until"] > now:
+                    return None
+            try:
+                await self._leases.insert_one(self._lease_document(key, number + 1, now, until))
+            except DuplicateKeyError:
+                number += 1  # taken by another sender, or the hint was behind: look at it
+                continue
+            return number + 1
+        raise RuntimeError(f"more than {LEASE_STEPS} leases of {key!r} past the outbox's hint")
+
+    async def holds(self, key: str, lease: int, now: datetime, margin_seconds: float) -> bool:
+        """Whether lease `lease` of `key` is still this sender's, with at least `margin_seconds`
+        left: checked just before sending, so a sender that stalled past its lease (and may
+        have lost it) sends nothing. Keys leased before leases existed (0) are not fenced."""
+        if lease == 0:
+            return True
+        ids = [lease_id(key, lease), lease_id(key, lease + 1)]
+        found = {str(d["_id"]): d async for d in self._leases.find({"_id": {"$in": ids}})}
+        own = found.get(ids[0])
+        if own is None or ids[1] in found or own.get("owner") != self._owner:
+            return False
+        return bool(own["until"] - now >= timedelta(seconds=margin_seconds))
+
+    async def release(self, key: str, lease: int, now: datetime) -> None:
+        """End this sender's lease early (its message was rescheduled), so the next one may be
+        taken when due rather than when this lease would have expired."""
+        if lease > 0:
+            await self._leases.update_one(
+                {"_id": lease_id(key, lease), "owner": self._owner}, {"$set": {"until": now}}
+            )
 
     async def reschedule(
         self, key: str, due_at: datetime, now: datetime, attempts: int, **fields: Any

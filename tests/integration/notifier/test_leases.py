@@ -1,0 +1,95 @@
+"""Leases on the real store (FerretDB here, MongoDB in production): taking one is inserting
+`{key}#{n}`, so two notifier instances racing for one message never both win it, even where
+the engine applies a conditional update as read-then-write; the loser of an expired lease is
+fenced off."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import pytest_asyncio
+from pymongo.asynchronous.database import AsyncDatabase
+
+from notifier.delivery import Delivery, RecordStatus
+from notifier.store import DeliveryStore
+from shared.events import Channel
+from shared.mongo import Document, make_client
+from tests.factories import NOW
+from tests.stack_clients import StackEndpoints
+
+KEYS = [f"k{n}#new#email" for n in range(40)]
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def other_db(stack: StackEndpoints, namespace: str) -> AsyncIterator[AsyncDatabase[Document]]:
+    """The same database through a client of its own: another instance's connections."""
+    client = make_client(stack.mongo_url(namespace))
+    try:
+        yield client[namespace]
+    finally:
+        await client.close()
+
+
+async def _two_instances(
+    db: AsyncDatabase[Document], other_db: AsyncDatabase[Document], keys: list[str]
+) -> tuple[DeliveryStore, DeliveryStore]:
+    """Two instances' stores, and `keys` scheduled for now."""
+    one, two = DeliveryStore(db, owner="one"), DeliveryStore(other_db, owner="two")
+    await one.ensure_indexes()
+    for key in keys:
+        record = Delivery(key, RecordStatus.SCHEDULED, "e", Channel.EMAIL, attempts=0, due_at=NOW)
+        assert await one.claim(record, NOW)
+    return one, two
+
+
+async def test_two_instances_racing_for_every_message_win_each_once(
+    db: AsyncDatabase[Document], other_db: AsyncDatabase[Document]
+) -> None:
+    one, two = await _two_instances(db, other_db, KEYS)
+
+    won = await asyncio.gather(
+        *(store.lease(key, NOW, 60) for key in KEYS for store in (one, two, one, two))
+    )
+
+    winners = [lease.key for lease in won if lease is not None]
+    assert sorted(winners) == sorted(KEYS)
+    owners = {d["_id"]: d["owner"] async for d in db["leases"].find({})}
+    assert sorted(owners) == sorted(f"{key}#1" for key in KEYS)
+
+
+async def test_an_expired_lease_is_taken_over_and_its_old_holder_is_fenced_off(
+    db: AsyncDatabase[Document], other_db: AsyncDatabase[Document]
+) -> None:
+    key = KEYS[0]
+    one, two = await _two_instances(db, other_db, [key])
+
+    first = await one.lease(key, NOW, 60)
+    assert first is not None
+    assert first.lease == 1
+    assert await two.lease(key, NOW + timedelta(seconds=59), 60) is None  # still held
+    assert await one.holds(key, 1, NOW + timedelta(seconds=20), 30)
+    assert not await one.holds(key, 1, NOW + timedelta(seconds=40), 30)  # too little left
+
+    second = await two.lease(key, NOW + timedelta(seconds=61), 60)
+    assert second is not None
+    assert second.lease == 2
+    assert not await one.holds(key, 1, NOW + timedelta(seconds=61), 0)  # taken over
+    assert await two.holds(key, 2, NOW + timedelta(seconds=62), 30)
+
+
+async def test_a_released_lease_lets_the_rescheduled_message_go_when_due(
+    db: AsyncDatabase[Document], other_db: AsyncDatabase[Document]
+) -> None:
+    key = KEYS[0]
+    one, two = await _two_instances(db, other_db, [key])
+    held = await one.lease(key, NOW, 60)
+    assert held is not None
+    retry_at = NOW + timedelta(seconds=5)
+    await one.reschedule(key, retry_at, NOW, held.attempts)
+    await one.release(key, held.lease, NOW)
+
+    again = await two.lease(key, retry_at, 60)
+    assert again is not None
+    assert again.lease == 2
