@@ -32,6 +32,11 @@ _KEYWORD_LIMITS = {"any": 50, "all": 20, "none": 50}  # as shared.enterprises.Ke
 MAX_NAME = 100
 
 Fields = Mapping[str, Sequence[str]]
+# The fields that can be in error, in the page's order (the error summary follows it).
+FIELD_ORDER = (
+    "name", "codes", "keywords_any", "keywords_all", "keywords_none", "territories",
+    "value_min", "value_max", "currency", "categories", "channels", "cadence",
+)  # fmt: skip
 
 
 @dataclass
@@ -226,7 +231,8 @@ def check(
     if not codes and not (keywords["any"] or keywords["all"]) and "codes" not in checker.errors:
         checker.fail("codes", "error_needs_codes_or_words")
     if checker.errors:
-        return Checked(None, checker.errors)
+        in_page_order = sorted(checker.errors, key=FIELD_ORDER.index)
+        return Checked(None, {name: checker.errors[name] for name in in_page_order})
     profile = AlertProfile.model_validate(
         {
             "id": profile_id,

@@ -92,15 +92,15 @@ def test_every_wrong_field_is_named_at_once_in_the_readers_language() -> None:
         cadence="hourly",
     )
     errors = check(draft, "p1", "fr", channels=["email"]).errors
-    assert set(errors) == {
+    assert list(errors) == [  # in the page's order, for the summary at its top
         "name",
         "codes",
-        "territories",
         "keywords_any",
+        "territories",
         "value_min",
         "channels",
         "cadence",
-    }
+    ]
     assert errors["codes"] == "« 0199 » : aucun code CPV ne commence par ces chiffres."
     assert "CA-QC-NOWHERE" in errors["territories"]
     english = check(draft, "p1", "en", channels=["email"]).errors
@@ -110,6 +110,8 @@ def test_every_wrong_field_is_named_at_once_in_the_readers_language() -> None:
 def test_a_profile_needs_codes_or_wanted_words_and_a_sane_range() -> None:
     nothing = check(Draft(keywords={"any": "", "all": "", "none": "amiante"}), "p", "en")
     assert "would catch nothing" in nothing.errors["codes"]
+    summary_order = check(Draft(value_max="lots"), "p", "en").errors
+    assert list(summary_order) == ["codes", "value_max"]
     upside_down = check(Draft(codes=["CPV:45"], value_min="9", value_max="1"), "p", "en")
     assert upside_down.errors == {"value_min": "The minimum is above the maximum."}
     words_only = check(Draft(keywords={"any": "", "all": "traiteur", "none": ""}), "p", "en")
