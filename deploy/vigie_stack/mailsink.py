@@ -55,6 +55,9 @@ class MailStore:
         self.directory = directory
         directory.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()  # HTTP threads and the SMTP loop share the folder
+        # Each message's summary, parsed once: a saved message never changes, and tests poll the
+        # listing while hundreds are captured (parsing them all at each poll took seconds).
+        self._summaries: dict[str, dict[str, Any]] = {}
 
     def save(self, mail_from: str, rcpt_tos: list[str], content: bytes) -> str:
         msg_id = f"{time.time_ns():020d}-{uuid.uuid4().hex}"
@@ -71,6 +74,19 @@ class MailStore:
     def ids(self) -> list[str]:
         return sorted(path.stem for path in self.directory.glob("*.eml"))
 
+    def summaries(self) -> list[dict[str, Any]]:
+        """The summary of every message, oldest first."""
+        found = []
+        for msg_id in self.ids():
+            cached = self._summaries.get(msg_id)
+            if cached is None:
+                raw = self.raw(msg_id)
+                if raw is None:  # deleted meanwhile
+                    continue
+                cached = self._summaries[msg_id] = summary(msg_id, raw)
+            found.append(cached)
+        return found
+
     def raw(self, msg_id: str) -> bytes | None:
         if not ID_RE.match(msg_id):
             return None
@@ -83,6 +99,7 @@ class MailStore:
         if not ID_RE.match(msg_id):
             return False
         with self._lock:
+            self._summaries.pop(msg_id, None)
             try:
                 self._path(msg_id).unlink()
             except FileNotFoundError:
@@ -94,6 +111,7 @@ class MailStore:
             ids = self.ids()
             for msg_id in ids:
                 self._path(msg_id).unlink(missing_ok=True)
+            self._summaries.clear()
         return len(ids)
 
 
@@ -192,11 +210,8 @@ def _page(title: str, body: str, refresh: bool = False) -> bytes:
 
 def index_page(store: MailStore) -> bytes:
     rows = []
-    for msg_id in reversed(store.ids()):
-        raw = store.raw(msg_id)
-        if raw is None:
-            continue
-        info = summary(msg_id, raw)
+    for info in reversed(store.summaries()):
+        msg_id = info["id"]
         cells = [info["received"], info["from"] or "", ", ".join(info["to"]), info["subject"] or ""]
         tds = "".join(f"<td>{html.escape(str(cell))}</td>" for cell in cells)
         rows.append(f"<tr>{tds}<td><a href='/messages/{msg_id}'>read</a></td></tr>")
@@ -255,8 +270,7 @@ def make_http_handler(store: MailStore) -> type[BaseHTTPRequestHandler]:
             if path == "/":
                 self._send(200, index_page(store), "text/html; charset=utf-8")
             elif path == "/api/messages":
-                pairs = ((msg_id, store.raw(msg_id)) for msg_id in store.ids())
-                self._json(200, [summary(i, raw) for i, raw in pairs if raw is not None])
+                self._json(200, store.summaries())
             elif path.startswith("/api/messages/"):
                 msg_id = path.removeprefix("/api/messages/")
                 raw = store.raw(msg_id)
