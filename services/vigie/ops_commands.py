@@ -81,8 +81,17 @@ def status(
     ] = Thresholds.dead_letter_window,
     topic_prefix: TopicPrefix = None,
 ) -> None:
-    """Services up/live/ready, consumer groups' lag and throughput, dead-letter topics; exit
-    status 1 when something is unhealthy (see `vigie.ops_rules`), 2 when Kafka cannot be read."""
+    """Services up/live/ready, consumer groups' lag and throughput, dead-letter topics.
+
+    Exit status 1 when something is unhealthy, 2 when Kafka cannot be read, else 0. Unhealthy:
+    a service replica not running, or its /health/live or /health/ready failing (one without
+    them is judged by its process); records waiting for a group with no live member; a group's
+    oldest unconsumed record older than --max-lag-seconds; a group's lag growing with nothing
+    committed, or by more than --max-lag-growth records, between the reads; a dead letter
+    younger than --dead-letter-window seconds. Throughput is the records a group committed
+    between the first and last read, per second (one-shot: two reads --interval apart; with
+    --watch, the reads of the last minute).
+    """
     settings = CommonSettings()
     prefix = settings.topic_prefix if topic_prefix is None else topic_prefix
     limits = Thresholds(max_lag_seconds, max_lag_growth, dead_letter_window)
