@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from notifier.bootstrap import NotifierService, bootstrap
@@ -21,6 +21,10 @@ from tests.pipeline import FAST_RETRY, free_port, namespace_settings
 from tests.stack_clients import StackEndpoints, produce
 
 TEST_SIGNING_KEY = "test-only-unsubscribe-signing-key"
+# A notifier that polls its outbox often and serves no pages: for the delivery tests.
+FAST: dict[str, Any] = {"delivery_poll_seconds": 0.05, "serve": False}
+# 06:00 in Toronto (EST, UTC-5) on a Thursday.
+DAWN = datetime(2026, 11, 26, 11, 0, tzinfo=UTC)
 
 
 class ManualClock:

@@ -19,13 +19,15 @@ from shared.events import (
 )
 from shared.mongo import Document
 from tests.factories import make_enterprise, make_match, make_tender
-from tests.integration.notifier.harness import ManualClock, RunningNotifier, running_notifier
+from tests.integration.notifier.harness import (
+    DAWN,
+    FAST,
+    ManualClock,
+    RunningNotifier,
+    running_notifier,
+)
 from tests.stack_clients import MailSink, StackEndpoints, read_topic, wait_until_consumed
 from vigie.enterprise_store import upsert_enterprises
-
-FAST: dict[str, Any] = {"delivery_poll_seconds": 0.05, "serve": False}
-# 06:00 in Toronto (EST, UTC-5) on a Thursday.
-DAWN = datetime(2026, 11, 26, 11, 0, tzinfo=UTC)
 
 
 def _match(

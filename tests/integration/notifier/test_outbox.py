@@ -38,13 +38,9 @@ from shared.kafka.batch import Consumed
 from shared.kafka.coordinates import Coordinates
 from shared.mongo import Document
 from tests.factories import make_enterprise, make_match, make_tender
-from tests.integration.notifier.harness import ManualClock, running_notifier
+from tests.integration.notifier.harness import DAWN, FAST, ManualClock, running_notifier
 from tests.stack_clients import MailSink, StackEndpoints, wait_until_consumed
 from vigie.enterprise_store import upsert_enterprises
-
-FAST: dict[str, Any] = {"delivery_poll_seconds": 0.05, "serve": False}
-# 06:00 in Toronto on a Thursday; deadlines ten days later.
-DAWN = datetime(2026, 11, 26, 11, 0, tzinfo=UTC)
 
 
 def _match(
