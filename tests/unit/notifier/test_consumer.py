@@ -67,6 +67,11 @@ class Consumer:
 
         self.dead = DeadLetterInbox(self.broker, MATCHES).letters
 
+    async def consume(self, *bodies: bytes) -> None:
+        """The bodies published together (one batch), consumed in memory."""
+        async with TestKafkaBroker(self.broker) as broker:
+            await broker.publish_batch(*bodies, topic=MATCHES)
+
 
 def _body(match: MatchEvent) -> bytes:
     return match.model_dump_json().encode()
@@ -76,8 +81,7 @@ async def test_a_match_is_recorded_and_sent() -> None:
     enterprise = make_enterprise()
     match = a_match(enterprise)
     consumer = Consumer(InMemoryDeliveries([enterprise]), ScriptedChannel(Channel.EMAIL))
-    async with TestKafkaBroker(consumer.broker) as broker:
-        await broker.publish(_body(match), topic=MATCHES, key=b"k")
+    await consumer.consume(_body(match))
     key = delivery_key(match, Channel.EMAIL)
     assert consumer.email.sent == [key]
     assert consumer.store.records[key]["status"] == "sent"
@@ -89,8 +93,7 @@ async def test_a_failing_batch_is_retried_until_it_goes_through() -> None:
     enterprise = make_enterprise()
     match = a_match(enterprise)
     consumer = Consumer(store := FailingFirst(enterprise, 2), ScriptedChannel(Channel.EMAIL))
-    async with TestKafkaBroker(consumer.broker) as broker:
-        await broker.publish(_body(match), topic=MATCHES, key=b"k")
+    await consumer.consume(_body(match))
     assert store.reads == 3
     assert consumer.email.sent == [delivery_key(match, Channel.EMAIL)]
     assert consumer.dead == []
@@ -100,8 +103,7 @@ async def test_a_match_that_still_fails_is_dead_lettered_with_why() -> None:
     enterprise = make_enterprise()
     match = a_match(enterprise)
     consumer = Consumer(store := FailingFirst(enterprise, 99), ScriptedChannel(Channel.EMAIL))
-    async with TestKafkaBroker(consumer.broker) as broker:
-        await broker.publish(_body(match), topic=MATCHES, key=b"k")
+    await consumer.consume(_body(match))
     # The batch's own attempts, then the record alone with its own, then its dead letter.
     assert store.reads == 2 * NO_WAIT.attempts
     [(body, headers)] = consumer.dead
@@ -118,8 +120,7 @@ async def test_what_cannot_succeed_is_dead_lettered_alone_and_the_rest_of_its_ba
     good, stray = a_match(enterprise), a_match(make_enterprise(id="ent-gone"))
     poison = b'{"kind": "new", "tender": 42}'
     consumer = Consumer(InMemoryDeliveries([enterprise]), ScriptedChannel(Channel.EMAIL))
-    async with TestKafkaBroker(consumer.broker) as broker:
-        await broker.publish_batch(poison, _body(stray), _body(good), topic=MATCHES)
+    await consumer.consume(poison, _body(stray), _body(good))
     assert consumer.email.sent == [delivery_key(good, Channel.EMAIL)]
     errors = {body: headers["x-vigie-error"] for body, headers in consumer.dead}
     assert errors.keys() == {poison, _body(stray)}
@@ -133,8 +134,7 @@ async def test_a_delivery_that_fails_for_good_is_dead_lettered_with_its_key_and_
     match = a_match(enterprise)
     refused = PermanentDeliveryError("SMTP 550 no such user")
     consumer = Consumer(InMemoryDeliveries([enterprise]), ScriptedChannel(Channel.EMAIL, [refused]))
-    async with TestKafkaBroker(consumer.broker) as broker:
-        await broker.publish(_body(match), topic=MATCHES, key=b"k")
+    await consumer.consume(_body(match))
     key = delivery_key(match, Channel.EMAIL)
     assert consumer.store.records[key]["status"] == "failed"
     [(body, headers)] = consumer.dead
