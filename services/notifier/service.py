@@ -73,23 +73,6 @@ def delivery_event(item: Delivery, status: DeliveryStatus, detail: str) -> Deliv
     )
 
 
-def match_event(
-    key: str, match: MatchEvent, channel: Channel, status: DeliveryStatus, detail: str
-) -> DeliveryEvent:
-    """`delivery_event` of a match not read back from the store."""
-    return DeliveryEvent(
-        event_id=uuid.uuid5(_EVENT_NAMESPACE, f"{key}|{status}"),
-        status=status,
-        channel=channel,
-        idempotency_key=key,
-        match_id=match.match_id,
-        enterprise_id=match.enterprise_id,
-        tender_uid=match.tender.uid,
-        revision=match.tender.revision,
-        detail=detail,
-    )
-
-
 class Notifier:
     def __init__(
         self,
@@ -127,7 +110,7 @@ class Notifier:
                 cadence = cadence_for(enterprise, match.profile_id)
                 if cadence == Cadence.INSTANT or is_urgent(match, now):
                     instant.setdefault(key, (record, match))
-                elif not await self._hold(enterprise, match, record, cadence, now):
+                elif not await self._hold(enterprise, record, cadence, now):
                     await self._already_recorded(key, now)
             await self._plan_reminders(enterprise, match, channels, consumed.at, now)
         leased = await self._deliverer.claim_leased([d for d, _ in instant.values()], now)
@@ -169,12 +152,7 @@ class Notifier:
         log.info("delivery_replayed", key=key)
 
     async def _hold(
-        self,
-        enterprise: Enterprise,
-        match: MatchEvent,
-        alert: Delivery,
-        cadence: Cadence,
-        now: datetime,
+        self, enterprise: Enterprise, alert: Delivery, cadence: Cadence, now: datetime
     ) -> bool:
         """Hold the alert for the next digest of its channel, creating that digest if need be."""
         channel = alert.channel or Channel.EMAIL  # an alert of a match always names its channel
@@ -185,7 +163,7 @@ class Notifier:
             return False
         await self._store.add_to_digest(digest, held.key, now)
         detail = f"{cadence.value} digest at {at.isoformat()}"
-        await self._publish(match_event(held.key, match, channel, DeliveryStatus.DEFERRED, detail))
+        await self._publish(delivery_event(held, DeliveryStatus.DEFERRED, detail))
         return True
 
     async def _plan_reminders(
