@@ -17,8 +17,9 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from benchmarks.matcher_index import _percentile, enterprises, full_scan, tenders
+from benchmarks.matcher_index import _percentile, enterprises, tenders
 from matcher.index import CONDITIONS, ProfileIndex
+from matcher.rules import fitting_profiles
 from shared.events import Tender
 from shared.mongo import make_client
 from vigie_stack.config import StackConfig
@@ -68,7 +69,7 @@ async def run(profiles: int, tender_count: int) -> str:
                 async for d in collection.find(_query(tender), {"_id": 1})
             }
             latencies.append((time.perf_counter() - began) * 1000)
-            same = same and found == index.candidates(tender) == full_scan(ents, tender)
+            same = same and found == index.candidates(tender) == fitting_profiles(ents, tender)
     finally:
         await client.drop_database(name)
         await client.close()
