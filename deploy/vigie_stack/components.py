@@ -474,7 +474,9 @@ class Mail(Component):
 
     def probe(self) -> None:
         probes.smtp(self.cfg.host, self.cfg.smtp_port)
-        probes.http_ok(f"{self.cfg.mail_api_url}/api/messages")
+        # A cheap request (an unknown message: 404 at once), not the listing: listing hundreds
+        # of captured messages is slow, and probes that time out pile up work in the sink.
+        probes.http_answers(f"{self.cfg.mail_api_url}/api/messages/readiness-probe")
 
 
 COMPONENT_TYPES: dict[str, type[Component]] = {cls.name: cls for cls in (Kafka, Mongo, Mail)}

@@ -10,6 +10,7 @@ import asyncio
 import concurrent.futures
 import smtplib
 import socket
+import urllib.error
 import urllib.request
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
@@ -80,3 +81,13 @@ def http_ok(url: str, timeout: float = 2.0) -> None:
     with urllib.request.urlopen(url, timeout=timeout) as resp:  # noqa: S310 (loopback URL we built)
         if resp.status != 200:
             raise RuntimeError(f"GET {url} answered {resp.status}")
+
+
+def http_answers(url: str, timeout: float = 2.0) -> None:
+    """GET url gets an HTTP answer of the server itself, whatever its status below 500."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout):  # noqa: S310 (loopback URL we built)
+            return
+    except urllib.error.HTTPError as exc:
+        if exc.code >= 500:
+            raise RuntimeError(f"GET {url} answered {exc.code}") from exc
