@@ -6,6 +6,7 @@
   would answer for the enterprise. The enterprise confirms with one button.
 - `POST /alert/{token}`: records the answer, one record per (tender, enterprise); answering
   again replaces it.
+- `GET /a/{code}`: a text message's short link (`short_links`), redirected to its answer page.
 - `GET /documents/{token}`: records that the documents were opened (first and last time), then
   redirects to the tender's current documents URL, read from the tender store, never from the
   link (no open redirect). A scanner that follows this link is counted as an opening: the
@@ -52,11 +53,16 @@ class InterestRepository(Protocol):
     async def record(self, tender_uid: str, enterprise_id: str) -> dict[str, Any] | None: ...
 
 
+class ShortLinkResolver(Protocol):
+    async def target(self, code: str, now: datetime) -> str | None: ...
+
+
 @dataclass
 class AlertAnswers:
     store: InterestRepository
     actions: ActionSigner
     clock: Clock
+    short_links: ShortLinkResolver | None = None
 
     def opened(self, token: str) -> tuple[str, str] | None:
         """(enterprise id, tender uid) of a valid alert token, else None."""
@@ -158,6 +164,15 @@ def alert_router(answers: AlertAnswers) -> APIRouter:
             back_url=f"/alert/{token}?lang={language}",
             back_label=t["answer_title"],
         )
+
+    @router.get("/a/{code}", response_model=None)
+    async def short_link(code: str) -> Response:
+        """A text message's short link: on to the answer page it stands for."""
+        resolver = answers.short_links
+        target = await resolver.target(code, answers.clock()) if resolver else None
+        if target is None:
+            return _not_found("fr")
+        return RedirectResponse(target, status_code=303)
 
     @router.get("/documents/{token}", response_model=None)
     async def documents(token: str, lang: str | None = None) -> Response:

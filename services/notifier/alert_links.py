@@ -9,7 +9,7 @@ message about the tender (alert, amendment, reminder, digest) carries the same l
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from notifier.action_tokens import ActionSigner
 from shared.events import MatchEvent
@@ -35,11 +35,10 @@ class AlertLinkBuilder:
 
     def token(self, enterprise_id: str, match: MatchEvent) -> str:
         expires = match.tender.submission_deadline + VALID_AFTER_DEADLINE
-        return self._actions.sign(ALERT_PURPOSE, [enterprise_id, match.tender.uid], expires)
+        return self.token_until(enterprise_id, match.tender.uid, expires)
 
-    def page(self, enterprise_id: str, match: MatchEvent, language: str) -> str:
-        """The answer page alone: what a text message has room for."""
-        return f"{self._base}/alert/{self.token(enterprise_id, match)}?lang={language}"
+    def token_until(self, enterprise_id: str, tender_uid: str, expires: datetime) -> str:
+        return self._actions.sign(ALERT_PURPOSE, [enterprise_id, tender_uid], expires)
 
     def for_alert(self, enterprise_id: str, match: MatchEvent, language: str) -> AlertLinks:
         token = self.token(enterprise_id, match)

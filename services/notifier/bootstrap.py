@@ -27,6 +27,7 @@ from notifier.render import Sender
 from notifier.service import Deliverer, DeliveryRetry, Notifier
 from notifier.settings import NotifierSettings
 from notifier.settler import Settler
+from notifier.short_links import ShortLinks
 from notifier.signing import LinkSigner
 from notifier.sms_provider import SmsProvider, TwilioSms
 from notifier.store import DeliveryStore
@@ -152,7 +153,10 @@ def bootstrap(
     }
     sms = _sms(settings)
     if sms is not None:
-        channels[Channel.SMS] = TimedChannel(SmsChannel(sms, links, alert_links), clock)
+        channels[Channel.SMS] = TimedChannel(
+            SmsChannel(sms, links, ShortLinks(db, signer, alert_links, settings.public_base_url)),
+            clock,
+        )
     deliveries_topic = settings.topic(DELIVERIES_TOPIC)
     matches_topic = settings.topic(MATCHES_TOPIC)
 

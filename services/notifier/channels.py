@@ -9,6 +9,7 @@ from notifier.delivery_errors import PermanentDeliveryError
 from notifier.links import LinkBuilder
 from notifier.mailer import SmtpMailer
 from notifier.render import Sender, render_alert, render_digest, render_sms, render_sms_digest
+from notifier.short_links import AlertShortener
 from notifier.sms_provider import SmsProvider
 from notifier.sms_text import InvalidNumber, to_e164
 from shared.enterprises import Enterprise
@@ -76,7 +77,7 @@ class SmsChannel:
     channel = Channel.SMS
 
     def __init__(
-        self, provider: SmsProvider, links: LinkBuilder, alerts: AlertLinkBuilder | None = None
+        self, provider: SmsProvider, links: LinkBuilder, alerts: AlertShortener | None = None
     ) -> None:
         self._provider = provider
         self._links = links
@@ -100,8 +101,8 @@ class SmsChannel:
         to = self._to(enterprise)
         documents = match.tender.documents_url
         if self._alerts is not None:
-            # One link has room in a text: the answer page, which also links the documents.
-            link = self._alerts.page(enterprise.id, match, enterprise.language)
+            # One short link has room in a text: the answer page, which links the documents.
+            link = await self._alerts.for_alert(enterprise.id, match, enterprise.language)
         else:
             link = str(documents) if documents else self._preferences_link(enterprise)
         text = render_sms(match, enterprise.timezone, link, reminder=reminder)

@@ -8,10 +8,12 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from notifier.action_tokens import ActionSigner
 from notifier.alert_answers import AlertAnswers, alert_router
+from notifier.alert_links import AlertLinkBuilder
 from notifier.interest_store import InterestStore
 from notifier.links import LinkBuilder
 from notifier.mailer import SmtpMailer
 from notifier.settings import NotifierSettings
+from notifier.short_links import ShortLinks
 from notifier.signing import LinkSigner
 from notifier.signup import SignupDesk, signup_router
 from notifier.signup_limits import KeyedLimit, SignupLimits
@@ -49,5 +51,8 @@ def enterprise_router(
     )
     router = APIRouter()
     router.include_router(signup_router(desk))
-    router.include_router(alert_router(AlertAnswers(InterestStore(db), actions, clock)))
+    alerts = AlertLinkBuilder(actions, settings.public_base_url)
+    short_links = ShortLinks(db, signer, alerts, settings.public_base_url)
+    answers = AlertAnswers(InterestStore(db), actions, clock, short_links)
+    router.include_router(alert_router(answers))
     return router

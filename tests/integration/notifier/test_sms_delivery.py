@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from datetime import UTC, datetime
 from typing import Any
 
+import httpx
 from pymongo.asynchronous.database import AsyncDatabase
 
 from notifier.sms_text import Encoding, segmentation
@@ -73,12 +75,21 @@ async def test_sms_only_with_consent_and_with_the_right_segment_count(
         assert await _status(db, "sms", first) == "sent"
         assert await _status(db, "email", first) == "sent"
         assert await _status(db, "email", other) == "sent"
+        [sms] = provider.received
+        # The text's one link, short, leads to the alert's answer page (which links the
+        # documents): a full signed link would leave no room for the title in UCS-2.
+        short = re.search(rf"{re.escape(notifier.base_url)}(/a/\S+)", sms["Body"])
+        assert short is not None, sms["Body"]
+        site = httpx.ASGITransport(app=notifier.service.app)
+        async with httpx.AsyncClient(transport=site, base_url=notifier.base_url) as client:
+            answer_page = await client.get(short.group(1))
 
-    [sms] = provider.received
     assert (sms["To"], sms["From"]) == ("+14505551234", "+14505550000")
-    assert title in sms["Body"]
+    assert sms["Body"].startswith("Vigie: Fenêtres et faça")  # the title gives way to the link
     assert "Date limite" in sms["Body"]
-    assert "https://seao.example/avis/1" in sms["Body"]
+    assert answer_page.status_code == 303
+    assert answer_page.headers["location"].startswith("/alert/")
+    assert answer_page.headers["location"].endswith("?lang=fr")
     seg = segmentation(sms["Body"])
     assert (seg.encoding, seg.segments) == (Encoding.UCS2, 2)
     assert seg.units < 160

@@ -57,11 +57,16 @@ class Interest:
         return self.records.get(interest_id(tender_uid, enterprise_id))
 
 
+class Codes:
+    async def target(self, code: str, now: datetime) -> str | None:
+        return f"/alert/{ALERTS.token(ENTERPRISE.id, MATCH)}?lang=en" if code == "c0de" else None
+
+
 @pytest_asyncio.fixture
 async def site() -> AsyncIterator[tuple[Interest, httpx.AsyncClient]]:
     store = Interest()
     app = FastAPI()
-    app.include_router(alert_router(AlertAnswers(store, ACTIONS, lambda: NOW)))
+    app.include_router(alert_router(AlertAnswers(store, ACTIONS, lambda: NOW, Codes())))
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="https://vigie.example") as client:
         yield store, client
@@ -130,3 +135,13 @@ async def test_forged_or_foreign_links_are_404(site: tuple[Interest, httpx.Async
     preferences = SIGNER.token(ENTERPRISE.id)
     assert (await client.get(f"/alert/{preferences}")).status_code == 404
     assert store.records == {}
+
+
+async def test_a_short_link_leads_to_its_answer_page(
+    site: tuple[Interest, httpx.AsyncClient],
+) -> None:
+    _, client = site
+    found = await client.get("/a/c0de")
+    assert found.status_code == 303
+    assert found.headers["location"] == _path(LINKS.page)
+    assert (await client.get("/a/unknown")).status_code == 404

@@ -10,7 +10,7 @@ from notifier.alert_links import ALERT_PURPOSE, AlertLinkBuilder
 from notifier.channels import SmsChannel
 from notifier.render import render_alert, render_digest
 from notifier.sms_text import segmentation
-from shared.events import TenderEventKind
+from shared.events import MatchEvent, TenderEventKind
 from tests.factories import NOW, make_enterprise
 from tests.unit.notifier.builders import LINKS, SENDER, SIGNER, a_match
 
@@ -104,11 +104,18 @@ class _Recorder:
         return None
 
 
-async def test_a_text_links_the_answer_page_within_two_segments() -> None:
+class _Shortener:
+    async def for_alert(self, enterprise_id: str, match: MatchEvent, language: str) -> str:
+        return f"https://vigie.example/a/{enterprise_id[:4]}{language}0123456789"
+
+
+async def test_a_text_carries_the_short_answer_link_within_two_segments() -> None:
     enterprise = make_enterprise(language="fr", contacts={"phone": "+15145550199"})
-    match = a_match(enterprise, title="Entretien ménager " * 10)
+    # "ê" and "ç" make it UCS-2: 134 units in two segments, the full signed link alone ~140.
+    match = a_match(enterprise, title="Fenêtres et façades " * 8)
     provider = _Recorder()
-    await SmsChannel(provider, LINKS, ALERTS).send_alert(enterprise, match, "k")
-    [(_to, text)] = provider.sent
-    assert ALERTS.page(enterprise.id, match, "fr") in text
+    await SmsChannel(provider, LINKS, _Shortener()).send_alert(enterprise, match, "k")
+    [(_, text)] = provider.sent
+    assert await _Shortener().for_alert(enterprise.id, match, "fr") in text
+    assert text.startswith("Vigie: Fenêtres et façade")  # shortened, still there
     assert segmentation(text).segments <= 2
