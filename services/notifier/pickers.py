@@ -29,6 +29,7 @@ class Choice:
     value: str
     label: str
     detail: str = ""  # what tells namesakes apart: a territory's kind and region
+    lang: str = ""  # the label's language where it is not the page's (NAICS: English only)
 
 
 # --- codes -------------------------------------------------------------------------------------
@@ -83,7 +84,8 @@ def code_choice(scheme: CodeScheme | str, prefix: str, language: str) -> Choice:
     label = code_label(scheme, prefix, language)
     shown = prefix.ljust(8, "0") if scheme is CodeScheme.CPV else prefix
     text = f"{scheme.value} {shown} — {label}" if label else f"{scheme.value} {shown}"
-    return Choice(code_value(scheme, prefix), text)
+    foreign = scheme is CodeScheme.NAICS and label and language != "en"
+    return Choice(code_value(scheme, prefix), text, lang="en" if foreign else "")
 
 
 def search_codes(

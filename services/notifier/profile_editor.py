@@ -336,7 +336,12 @@ def profile_router(
         if await editor.enterprise_for(token) is None:
             return JSONResponse({"detail": "unknown or altered link"}, status_code=404)
         return JSONResponse(
-            {"results": [{"value": c.value, "label": c.label, "detail": c.detail} for c in found]}
+            {
+                "results": [
+                    {"value": c.value, "label": c.label, "detail": c.detail, "lang": c.lang}
+                    for c in found
+                ]
+            }
         )
 
     @router.get("/portal/{token}/codes.json")

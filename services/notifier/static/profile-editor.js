@@ -70,6 +70,7 @@
         box.name = field;
         box.value = choice.value;
         box.checked = true;
+        if (choice.lang) { label.lang = choice.lang; }
         label.appendChild(box);
         label.appendChild(document.createTextNode(" " + choice.label));
         if (choice.detail) {
@@ -96,6 +97,7 @@
         node.setAttribute("role", "option");
         node.setAttribute("aria-selected", "false");
         node.textContent = choice.label;
+        if (choice.lang) { node.lang = choice.lang; }
         if (choice.detail) {
           var detail = document.createElement("span");
           detail.className = "detail";

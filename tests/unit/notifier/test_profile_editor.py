@@ -127,6 +127,10 @@ async def test_no_js_search_keeps_the_draft_and_offers_boxes_to_tick(editor: Edi
     assert 'value="Brouillon"' in answer.text
     assert 'name="code" value="UNSPSC:7611" checked' in answer.text
     assert 'name="code" value="CPV:9091">' in answer.text  # offered, not ticked
+    naics = await client.post(
+        f"{BASE}/profiles/p1", data={"lang": "fr", "code_q": "janitorial", "action": "search_codes"}
+    )
+    assert '<label lang="en"><input type="checkbox" name="code" value="NAICS:56172">' in naics.text
     territories = await client.post(
         f"{BASE}/profiles/p1",
         data={"lang": "fr", "territory_q": "rennes", "action": "search_territories"},
@@ -184,6 +188,14 @@ async def test_json_searches_are_bounded_and_need_a_valid_link(editor: Editor) -
         "value": "CPV:9091",
         "label": "CPV 90910000 — Cleaning services",
         "detail": "",
+        "lang": "",
+    }
+    french = await client.get(f"{BASE}/codes.json", params={"q": "janitorial", "lang": "fr"})
+    assert french.json()["results"][-1] == {
+        "value": "NAICS:56172",
+        "label": "NAICS 56172 — Janitorial Services",
+        "detail": "",
+        "lang": "en",  # NAICS has English titles only: said so to screen readers
     }
     places = await client.get(f"{BASE}/territories.json", params={"q": "saint", "limit": 30})
     assert len(places.json()["results"]) == 30
