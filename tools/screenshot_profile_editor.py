@@ -12,13 +12,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import socket
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-import uvicorn
 from playwright.async_api import Page, async_playwright
 
 from notifier.profile_editor import profile_router
@@ -27,6 +25,7 @@ from notifier.signing import LinkSigner
 from notifier.web import create_app
 from shared.enterprises import AlertProfile, Enterprise, Preferences
 from shared.events import Tender
+from tools.page_server import served
 
 OUTPUT = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 SIZES = {"phone": (390, 844), "desktop": (1280, 900)}
@@ -136,29 +135,13 @@ async def _pages(base: str, chromium: str) -> None:
         await browser.close()
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 async def main(chromium: str) -> None:
     OUTPUT.mkdir(parents=True, exist_ok=True)
     store, signer = Store(), LinkSigner("docs-screenshots-key")
     app = create_app(store, signer)
     app.include_router(profile_router(store, signer, Stored(), lambda: NOW))
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    serving = asyncio.create_task(server.serve())
-    while not server.started:
-        if serving.done():
-            serving.result()  # the server failed to start: say why
-        await asyncio.sleep(0.05)
-    try:
-        await _pages(f"http://127.0.0.1:{port}", chromium)
-    finally:
-        server.should_exit = True
-        await serving
+    async with served(app) as base:
+        await _pages(base, chromium)
 
 
 if __name__ == "__main__":

@@ -12,12 +12,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import socket
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import uvicorn
 from fastapi import FastAPI
 from playwright.async_api import async_playwright
 
@@ -28,6 +26,7 @@ from notifier.signing import LinkSigner
 from notifier.signup import SignupDesk, signup_router
 from notifier.signup_limits import KeyedLimit, SignupLimits
 from shared.enterprises import Enterprise
+from tools.page_server import served
 
 OUTPUT = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 SIZES = {"phone": (390, 844), "desktop": (1280, 900)}
@@ -100,20 +99,8 @@ async def _pages(base: str, chromium: str) -> None:
 
 async def main(chromium: str) -> None:
     OUTPUT.mkdir(parents=True, exist_ok=True)
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))  # any free port: the pages are only for the browser below
-    port = int(sock.getsockname()[1])
-    server = uvicorn.Server(uvicorn.Config(_app(), log_level="warning"))
-    serving = asyncio.create_task(server.serve(sockets=[sock]))
-    while not server.started:
-        if serving.done():
-            serving.result()  # the server failed to start: say why
-        await asyncio.sleep(0.05)
-    try:
-        await _pages(f"http://127.0.0.1:{port}", chromium)
-    finally:
-        server.should_exit = True
-        await serving
+    async with served(_app()) as base:
+        await _pages(base, chromium)
 
 
 if __name__ == "__main__":
