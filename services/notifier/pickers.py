@@ -19,6 +19,7 @@ from functools import lru_cache
 from shared import cpv, naics
 from shared.events import NAICS_SECTORS, CodeScheme
 from shared.label_search import label_words, matches, query_words
+from shared.languages import written_language
 from shared.territories import REFERENCE, Territory
 
 MAX_RESULTS = 30
@@ -208,7 +209,7 @@ def territory_choice(code: str, language: str) -> Choice:
     if territory is None:
         return Choice(code, code)
     kind = territory_kind(territory)
-    kind_name = KIND_NAMES["en" if language == "en" else "fr"].get(kind or "", "")
+    kind_name = KIND_NAMES[written_language(language)].get(kind or "", "")
     region = _region_of(territory)
     detail = ", ".join(part for part in (kind_name, region) if part)
     return Choice(code, territory.name or code, detail)

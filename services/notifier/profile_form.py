@@ -23,6 +23,7 @@ from notifier.pickers import code_prefix_problem, parse_code_value
 from notifier.portal_text import PORTAL_TEXT
 from shared.enterprises import AlertProfile, Cadence
 from shared.events import Category, Channel
+from shared.languages import written_language
 from shared.territories import is_known
 
 CURRENCIES = ("CAD", "EUR")
@@ -143,7 +144,7 @@ def parse_amount(text: str) -> Decimal | None:
 class _Checker:
     def __init__(self, draft: Draft, language: str, channels: Sequence[str]) -> None:
         self.draft, self.channels = draft, channels
-        self.t = PORTAL_TEXT["en" if language == "en" else "fr"]
+        self.t = PORTAL_TEXT[written_language(language)]
         self.language = language
         self.errors: dict[str, str] = {}
 
