@@ -214,7 +214,7 @@ def _plan(
             for i in replicas_with_pidfiles(config, name)
             if (pid := running(config, name, i))
         }
-        wanted = replicas.get(name, max(1, max(alive, default=0) + 1) if alive else 1)
+        wanted = replicas.get(name, max(1, max(alive, default=0) + 1))
         for index in range(wanted):
             pid = alive.get(index)
             listener = addresses[name].of_replica(index) if name in addresses else None
