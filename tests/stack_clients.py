@@ -52,7 +52,8 @@ class MailSink:
         self.api_url = api_url
 
     async def messages_to(self, address: str) -> list[dict[str, Any]]:
-        async with httpx.AsyncClient(base_url=self.api_url, timeout=5) as client:
+        # Generous: a sink holding hundreds of messages lists slowly on a busy machine.
+        async with httpx.AsyncClient(base_url=self.api_url, timeout=30) as client:
             listing = (await client.get("/api/messages")).json()
             wanted = [m for m in listing if any(address in to for to in m["to"])]
             return [(await client.get(f"/api/messages/{m['id']}")).json() for m in wanted]
