@@ -107,10 +107,21 @@ class ConsumeLoop:
         return None
 
 
+@dataclass(frozen=True)
+class BackgroundLoop:
+    """A loop of the service's own (the notifier's outbox loop): live while it runs."""
+
+    name: str
+    has_ended: Callable[[], bool]
+
+    def problem(self, bound_seconds: float) -> str | None:
+        return "the loop has ended" if self.has_ended() else None
+
+
 def consume_loops(broker: KafkaBroker) -> list[ConsumeLoop]:
     """The broker's subscribers, named by their topics."""
     return [
-        ConsumeLoop(",".join(getattr(s, "topic_names_for_subscribe", ())) or "subscriber", s)
+        ConsumeLoop(f"consume {','.join(getattr(s, 'topic_names_for_subscribe', ()))}", s)
         for s in broker.subscribers
     ]
 
@@ -121,7 +132,7 @@ class Health:
     registered after this is built are watched too."""
 
     readiness: dict[str, Check]
-    loops: Callable[[], Sequence[ConsumeLoop]] = list
+    loops: Callable[[], Sequence[ConsumeLoop | BackgroundLoop]] = list
     timeout_seconds: float = 2.0
     live_bound_seconds: float = 300.0
 
@@ -134,10 +145,7 @@ class Health:
         return Verdict(all(state == "ok" for state in states), checks)
 
     def live(self) -> Verdict:
-        checks = {
-            f"consume {loop.name}": loop.problem(self.live_bound_seconds) or "ok"
-            for loop in self.loops()
-        }
+        checks = {loop.name: loop.problem(self.live_bound_seconds) or "ok" for loop in self.loops()}
         return Verdict(all(state == "ok" for state in checks.values()), checks)
 
 
@@ -146,14 +154,17 @@ def service_health(
     client: AsyncMongoClient[Any],
     live_bound_seconds: float,
     timeout_seconds: float = 2.0,
+    loops: Sequence[BackgroundLoop] = (),
     **more: Check,
 ) -> Health:
     """A service's health: Kafka and MongoDB answer (and `more` checks), its broker's consume
-    loops poll."""
+    loops poll and its own `loops` run."""
     checks: dict[str, Check] = {
         # The ping retries inside its own bound; a little less than the check's, to say why.
         "kafka": kafka_answers(broker, timeout_seconds * 0.8),
         "mongodb": mongodb_answers(client),
         **more,
     }
-    return Health(checks, lambda: consume_loops(broker), timeout_seconds, live_bound_seconds)
+    return Health(
+        checks, lambda: [*consume_loops(broker), *loops], timeout_seconds, live_bound_seconds
+    )

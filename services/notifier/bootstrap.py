@@ -35,7 +35,7 @@ from notifier.throttle import Throttle
 from notifier.web import create_app
 from shared.clock import Clock, utc_now
 from shared.events import DELIVERIES_TOPIC, MATCHES_TOPIC, Channel, DeliveryEvent, MatchEvent
-from shared.health import service_health
+from shared.health import BackgroundLoop, service_health
 from shared.kafka.batch import subscribe_guarded_batch
 from shared.kafka.broker import make_broker, publish_event
 from shared.kafka.consumer import RetryPolicy
@@ -188,7 +188,14 @@ def bootstrap(
     app.include_router(profile_router(preferences, signer, MongoRecentTenders(db), clock))
     app.include_router(enterprise_router(settings, db, mailer, signer, links, clock))
     app.include_router(
-        operations_router(service_health(broker, client, settings.liveness_bound_seconds))
+        operations_router(
+            service_health(
+                broker,
+                client,
+                settings.liveness_bound_seconds,
+                loops=[BackgroundLoop("outbox dispatch", dispatcher.has_ended)],
+            )
+        )
     )
     instrument_app(app, hide_paths=True)  # its links carry signed tokens
     return NotifierService(

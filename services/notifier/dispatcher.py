@@ -59,6 +59,10 @@ class Dispatcher:
     def start(self) -> None:
         self._loop = asyncio.create_task(self._run())
 
+    def has_ended(self) -> bool:
+        """The outbox loop was started and is no more (for /health/live)."""
+        return self._loop is not None and self._loop.done() and not self._stopping
+
     async def stop(self) -> None:
         """Stop polling, and let the sends in flight finish so none is left half-recorded."""
         self._stopping = True

@@ -10,7 +10,9 @@ from typing import Any
 import httpx
 from aiokafka.consumer.subscription_state import SubscriptionState
 
-from shared.health import ConsumeLoop, Health
+from notifier.dispatcher import Dispatcher
+from shared.clock import utc_now
+from shared.health import BackgroundLoop, ConsumeLoop, Health
 from shared.operations_http import operations_app
 
 
@@ -87,8 +89,8 @@ async def test_a_loop_not_started_is_live_and_one_whose_task_ended_is_not() -> N
 async def test_a_loop_that_has_not_polled_within_the_bound_is_not_live() -> None:
     running = asyncio.create_task(asyncio.Event().wait())
     try:
-        polling = ConsumeLoop("t", FakeSubscriber(FakeConsumer(Idle(0.0)), [running]))
-        stuck = ConsumeLoop("t", FakeSubscriber(FakeConsumer(Idle(31.0)), [running]))
+        polling = ConsumeLoop("consume p", FakeSubscriber(FakeConsumer(Idle(0.0)), [running]))
+        stuck = ConsumeLoop("consume t", FakeSubscriber(FakeConsumer(Idle(31.0)), [running]))
         health = Health({}, lambda: [polling, stuck], live_bound_seconds=30)
         verdict = health.live()
         assert polling.problem(30) is None
@@ -96,6 +98,14 @@ async def test_a_loop_that_has_not_polled_within_the_bound_is_not_live() -> None
         assert verdict.checks["consume t"] == "no poll of Kafka for 31 s (bound 30 s)"
     finally:
         running.cancel()
+
+
+def test_a_background_loop_of_the_service_is_live_until_it_has_ended() -> None:
+    ended = False
+    health = Health({}, lambda: [BackgroundLoop("outbox dispatch", lambda: ended)])
+    assert health.live().ok
+    ended = True
+    assert health.live().checks == {"outbox dispatch": "the loop has ended"}
 
 
 async def test_aiokafka_still_measures_the_time_since_the_application_last_polled() -> None:
@@ -122,3 +132,22 @@ async def test_the_endpoints_answer_200_or_503_with_the_reason() -> None:
     assert (live.status_code, live.json()) == (200, {"status": "ok", "checks": {}})
     assert metrics.headers["content-type"].startswith("text/plain; version=")
     assert "# TYPE vigie_end_to_end_seconds histogram" in metrics.text
+
+
+async def test_the_notifier_s_outbox_loop_reports_ending_unless_it_was_stopped() -> None:
+    died = asyncio.Event()
+
+    async def dies(now: object, limit: int) -> list[str]:
+        died.set()
+        raise asyncio.CancelledError  # what its `except Exception` does not catch
+
+    async def attempt(key: str) -> None:
+        return None
+
+    dispatcher = Dispatcher(dies, attempt, utc_now)
+    assert not dispatcher.has_ended()  # not started
+    dispatcher.start()
+    await asyncio.wait_for(died.wait(), 5)  # the task ended in the step that set it
+    assert dispatcher.has_ended()
+    await dispatcher.stop()
+    assert not dispatcher.has_ended()
