@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, time
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, field_validator
 
@@ -42,6 +42,9 @@ class SocialEconomyStatus(Strict):
     # An imported enterprise is vouched for by the operator who imports it (the default);
     # a sign-up starts `pending`.
     verification: Verification = Verification.VERIFIED
+    # How the verification came: "import" (the operator who imported the record vouches for
+    # it) or "review" (`vigie enterprises verify` after a sign-up).
+    verified_via: Literal["import", "review"] | None = None
     verified_by: str | None = None
     verified_at: AwareDatetime | None = None
     rejected_by: str | None = None

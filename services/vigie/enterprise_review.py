@@ -61,6 +61,7 @@ async def verify(
 ) -> Enterprise | None:
     fields = {
         "verification": Verification.VERIFIED.value,
+        "verified_via": "review",
         "verified_by": by,
         "verified_at": now,
         "rejected_by": None,
@@ -75,6 +76,7 @@ async def reject(
 ) -> Enterprise | None:
     fields = {
         "verification": Verification.REJECTED.value,
+        "verified_via": None,
         "rejected_by": by,
         "rejected_at": now,
         "rejection_reason": reason,

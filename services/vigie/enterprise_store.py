@@ -37,6 +37,9 @@ def _keep_profile_choices(document: Document, stored: Document | None) -> None:
 def _upsert(enterprise: Enterprise, now: datetime, stored: Document | None) -> UpdateOne:
     document = enterprise.to_document()
     document.pop("_id")
+    status = document["social_economy"]
+    if status.get("verification") == "verified" and status.get("verified_via") is None:
+        status["verified_via"] = "import"  # the importing operator vouches for it
     _keep_profile_choices(document, stored)
     kept = {field: document.pop(field) for field in OWNED_BY_THE_ENTERPRISE if field in document}
     return UpdateOne(

@@ -64,6 +64,7 @@ async def test_pending_then_verify_then_reject(
         "Marie T., registre REQ",
     )
     assert status.verified_at is not None
+    assert status.verified_via == "review"
     assert stored.is_matchable()
     refused = Enterprise.from_document(await db["enterprises"].find_one({"_id": second.id}) or {})
     assert (refused.social_economy.verification, refused.social_economy.rejection_reason) == (
@@ -93,6 +94,7 @@ async def test_an_import_records_that_the_operator_vouched(
     await upsert_enterprises(db, [certified, unnamed])
     documents = {d["_id"]: d["social_economy"] async for d in db["enterprises"].find({})}
     assert documents[certified.id]["verification"] == "verified"
+    assert documents[certified.id]["verified_via"] == "import"
     assert documents[certified.id]["verified_by"] == certified.social_economy.verified_by
     assert documents[unnamed.id]["verification"] == "verified"
     assert documents[unnamed.id]["verified_by"] is None
