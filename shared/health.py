@@ -18,6 +18,8 @@ Liveness: the consume loop
     waiting in `getone`) is live, a handler stuck for longer than the bound is not, and neither
     is a loop whose task ended. That attribute is not public API: if a future aiokafka drops it,
     `poll_idle_seconds` reports None and only the task's state is judged (the unit tests pin it).
+    A service's own loops (the notifier's outbox loop) are live while their task runs
+    (`BackgroundLoop`).
 """
 
 from __future__ import annotations
