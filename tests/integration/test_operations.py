@@ -1,6 +1,6 @@
-"""The operational endpoints against the real stack: ready follows MongoDB (a private server,
-stopped and started again), live follows the consume loop's polling, and /metrics carries the
-faststream_* and vigie_* series once a tender has flowed through."""
+"""The operational endpoints against the real stack: ready follows MongoDB and Kafka (private
+servers, killed and started again), live follows the consume loop's polling, and /metrics
+carries the faststream_* and vigie_* series once a tender has flowed through."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from shared.operations_http import operations_app
 from shared.settings import CommonSettings
 from tests.factories import enterprise_data, tender_data
 from tests.pipeline import namespace_settings, running_pipeline, write_enterprises
-from tests.stack_clients import MailSink, PrivateMongo, StackEndpoints, produce
+from tests.stack_clients import MailSink, PrivateKafka, PrivateMongo, StackEndpoints, produce
 
 
 @asynccontextmanager
@@ -73,6 +73,28 @@ async def test_ready_names_mongodb_while_it_is_down_and_recovers_after_it_restar
             assert down.json()["checks"]["kafka"] == "ok"
             private_mongo.start()
             await until(lambda: client.get("/health/ready"), lambda r: r.status_code == 200, 30)
+    finally:
+        await service.stop()
+
+
+async def test_ready_names_kafka_while_it_is_down_and_recovers_after_it_restarts(
+    stack: StackEndpoints, namespace: str, private_kafka: PrivateKafka
+) -> None:
+    common = {**namespace_settings(stack, namespace), "kafka_bootstrap": private_kafka.bootstrap}
+    settings = MatcherSettings(**common, matcher_group_id=f"{namespace}-matcher")
+    service = bootstrap_matcher(settings)
+    await service.start()
+    try:
+        async with client_of(service.app) as client:
+            assert (await client.get("/health/ready")).status_code == 200
+            private_kafka.kill()
+            down = await until(
+                lambda: client.get("/health/ready"), lambda r: r.status_code == 503, 10
+            )
+            assert down.json()["reason"].startswith("kafka: no answer from Kafka within")
+            assert down.json()["checks"]["mongodb"] == "ok"
+            private_kafka.start()
+            await until(lambda: client.get("/health/ready"), lambda r: r.status_code == 200, 60)
     finally:
         await service.stop()
 
