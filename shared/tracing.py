@@ -51,7 +51,8 @@ UNTRACED_PATHS = "metrics,health"
 _PROPAGATOR = TraceContextTextMapPropagator()
 
 
-def _exporter(kind: TracesExporter, endpoint: str) -> SpanExporter:
+def span_exporter(kind: TracesExporter, endpoint: str) -> SpanExporter:
+    """The exporter of `VIGIE_TRACES_EXPORTER` (`otlp` or `zipkin`), sending to `endpoint`."""
     if kind == "otlp":
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
@@ -96,7 +97,7 @@ def configure_tracing(
     )
     if exporter != "none":
         processor: SpanProcessor = BatchSpanProcessor(
-            _exporter(exporter, endpoint or DEFAULT_ENDPOINTS[exporter])
+            span_exporter(exporter, endpoint or DEFAULT_ENDPOINTS[exporter])
         )
         provider.add_span_processor(processor)
     trace.set_tracer_provider(provider)
