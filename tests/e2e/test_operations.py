@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.e2e.test_processes import vigie
 from tests.factories import enterprise_data, tender_data
 from tests.pipeline import free_port
 from tests.stack_clients import MailSink, StackEndpoints
@@ -95,18 +96,9 @@ async def run_services(
                 await asyncio.sleep(0.3)
 
 
-async def vigie(env: dict[str, str], *args: str) -> str:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "vigie.cli",
-        *args,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    output = (await asyncio.wait_for(process.communicate(), 60))[0].decode()
-    assert process.returncode == 0, output
+async def vigie_ok(env: dict[str, str], *args: str) -> str:
+    code, output = await vigie(env, *args)
+    assert code == 0, output
     return output
 
 
@@ -117,8 +109,8 @@ async def send_one_tender(
     enterprise received its email."""
     enterprise = enterprise_data(language="fr")
     (tmp_path / "enterprises.jsonl").write_text(json.dumps(enterprise) + "\n")
-    await vigie(env, "enterprises", "import", str(tmp_path / "enterprises.jsonl"))
-    output = await vigie(
+    await vigie_ok(env, "enterprises", "import", str(tmp_path / "enterprises.jsonl"))
+    output = await vigie_ok(
         env, "publishers", "add", "Longueuil", "--buyer", "ville-longueuil", "--source", "longueuil"
     )
     key = output.strip().splitlines()[-1]
