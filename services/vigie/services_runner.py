@@ -7,8 +7,9 @@ Replicas: `--replicas matcher=3` runs three matcher processes. They share the se
 consumer group (one `VIGIE_<SERVICE>_GROUP_ID`), so Kafka spreads the partitions between them.
 Replica 0 is the service as `vigie demo` starts it (`run/service-matcher.pid`,
 `logs/service-matcher.log`); replica i > 0 has `service-matcher-<i>.pid` / `.log`. A service
-that listens on HTTP gets, for replica i, the port its setting names plus i (ingest 8080, 8081…
-with the defaults: give the services base ports far enough apart for the replicas you run).
+that listens on HTTP gets, for replica i, the port its setting names plus 10 × i (ingest 8080,
+8090…; matcher 8081, 8091…): the default ports of the three services sit side by side, so a step
+of one would put ingest's second replica on the matcher's port.
 
 Each listens where its settings say (`VIGIE_INGEST_HOST/PORT`, `VIGIE_MATCHER_HOST/PORT`,
 `VIGIE_NOTIFIER_HOST/PORT`); a port another process holds is reported, naming it, and nothing
@@ -49,6 +50,10 @@ _SETTINGS: dict[str, type[CommonSettings]] = {
 }
 
 
+# Replica i listens on its service's port + 10 i: the default ports sit side by side (8080-8082).
+REPLICA_PORT_STEP = 10
+
+
 @dataclass(frozen=True)
 class Listener:
     """Where a service listens, and the setting that chose the port."""
@@ -65,8 +70,8 @@ class Listener:
         return f"http://[{host}]:{self.port}" if ":" in host else f"http://{host}:{self.port}"
 
     def of_replica(self, index: int) -> Listener:
-        """Replica `index` listens on the base port plus its index."""
-        return Listener(self.host, self.port + index, self.setting)
+        """Replica `index` listens on the base port plus `REPLICA_PORT_STEP` times its index."""
+        return Listener(self.host, self.port + REPLICA_PORT_STEP * index, self.setting)
 
 
 def listeners(env: Mapping[str, str]) -> dict[str, Listener]:

@@ -42,10 +42,10 @@ def test_a_wrong_replica_count_says_what_is_wrong(text: str, says: str) -> None:
 WILDCARD = "0.0.0.0"  # noqa: S104 - a setting's value under test, nothing binds it
 
 
-def test_replica_i_listens_on_the_base_port_plus_i() -> None:
+def test_replica_i_listens_on_the_base_port_plus_ten_times_i() -> None:
     base = listeners({"VIGIE_INGEST_PORT": "9100", "VIGIE_INGEST_HOST": WILDCARD})["ingest"]
     assert base == Listener(WILDCARD, 9100, "VIGIE_INGEST_PORT")
-    assert base.of_replica(2).url == "http://127.0.0.1:9102"
+    assert base.of_replica(2).url == "http://127.0.0.1:9120"
     assert (replica_label("matcher", 0), replica_label("matcher", 2)) == ("matcher", "matcher-2")
 
 
