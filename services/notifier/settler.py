@@ -4,8 +4,9 @@ Every sent alert ends with the same two writes — its record's outcome, its out
 and one event on `vigie.deliveries.v1`. Done one by one, those round trips (and the engine's
 write lock) take longer than the send. The settler gathers the outcomes that arrive while it
 writes, records them as one `update_many` per kind of outcome and one `delete_many` on the
-outbox (all by `_id $in`), publishes their events together, and only then answers each caller:
-when `settle` returns, the outcome is durable, as before. A crash before that leaves leases
+outbox (all by `_id $in`) and answers each caller — when `settle` returns, the outcome is
+durable — then publishes their events together, aside, so that a broker outage never holds back
+the record that stops a message from being sent twice. A crash before that leaves leases
 that expire: the messages are sent again (at-least-once; the Message-ID folds them).
 """
 
@@ -44,6 +45,7 @@ class Settler:
         self._queue: list[_Pending] = []
         self._arrived = asyncio.Event()
         self._loop: asyncio.Task[None] | None = None
+        self._publishing: set[asyncio.Task[None]] = set()
 
     async def settle(self, outcome: Outcome, event: DeliveryEvent | None) -> None:
         """Record the outcome and publish its event; returns once both are done."""
@@ -70,6 +72,8 @@ class Settler:
         while self._queue:
             batch, self._queue = self._queue[: self._max_batch], self._queue[self._max_batch :]
             await self._write(batch)
+        if self._publishing:
+            await asyncio.gather(*self._publishing, return_exceptions=True)
 
     async def _run(self) -> None:
         while True:
@@ -78,17 +82,20 @@ class Settler:
             while self._queue:
                 batch = self._queue[: self._max_batch]
                 self._queue = self._queue[self._max_batch :]
-                await self._write(batch)
+                await self._write(batch, aside=True)
 
-    async def _write(self, batch: list[_Pending]) -> None:
+    async def _write(self, batch: list[_Pending], aside: bool = False) -> None:
+        """Record the batch's outcomes, answer its senders, then publish its events — `aside`
+        (the running loop), so the next batches are recorded meanwhile: the record is what
+        stops a message from being sent again, so it never waits on Kafka (a broker down for
+        longer than the lease would otherwise have the messages sent twice)."""
         try:
             outcomes = [p.outcome for p in batch]
             await retrying(lambda: self._store.settle_many(outcomes, self._clock()))
-            await asyncio.gather(*(self._publish(p.event) for p in batch if p.event is not None))
         except Exception as exc:  # each caller sees the failure; their leases will expire
             log.error(
                 "settle_failed",
-                operation="record delivery outcomes (deliveries, outbox) and publish their events",
+                operation="record delivery outcomes (deliveries, outbox)",
                 size=len(batch),
                 keys=[p.outcome.key for p in batch[:5]],
                 error=repr(exc)[:300],
@@ -101,3 +108,23 @@ class Settler:
         for pending in batch:
             if not pending.done.done():
                 pending.done.set_result(None)
+        events = [p.event for p in batch if p.event is not None]
+        if events and not aside:
+            await self._publish_events(events)
+        elif events:
+            task = asyncio.create_task(self._publish_events(events))
+            self._publishing.add(task)
+            task.add_done_callback(self._publishing.discard)
+
+    async def _publish_events(self, events: list[DeliveryEvent]) -> None:
+        try:
+            await asyncio.gather(*(self._publish(event) for event in events))
+        except Exception as exc:  # the outcomes are recorded; only the ops events are missing
+            log.error(
+                "delivery_events_not_published",
+                operation="publish delivery outcomes to vigie.deliveries.v1",
+                size=len(events),
+                keys=[event.idempotency_key for event in events[:5]],
+                error=repr(exc)[:300],
+                next="the outcomes are recorded in deliveries; these events are not sent again",
+            )

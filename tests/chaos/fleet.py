@@ -16,22 +16,35 @@ from __future__ import annotations
 
 import asyncio
 import os
+import random
 import signal
 import subprocess
 import sys
 import time
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
+from aiokafka import ConsumerRecord
 
 from ingest.publishers import PublisherDirectory
 from shared.enterprises import Enterprise
+from shared.events import MATCHES_TOPIC, TENDERS_TOPIC
+from shared.kafka.topics import all_topics
 from shared.mongo import database, make_client
 from tests.factories import enterprise_data, tender_data
-from tests.stack_clients import CaughtMail, free_port
+from tests.stack_clients import (
+    CaughtMail,
+    PrivateKafka,
+    PrivateMailSink,
+    PrivateMongo,
+    free_port,
+    read_all,
+    wait_until_consumed,
+)
 from vigie.enterprise_store import upsert_enterprises
 
 # One UNSPSC family per group of enterprises: a tender of group g fits exactly group g.
@@ -44,6 +57,24 @@ SIGNING_KEY = "chaos-only-unsubscribe-signing-key"
 RECORDING_WINDOW_SECONDS = 5.0
 
 
+def enterprise_on(run: str, number: int, prefix: str) -> Enterprise:
+    """Enterprise `number` of a run: one profile on the UNSPSC `prefix`, in the Longueuil
+    agglomeration, instant email; its address names the run and the number."""
+    return Enterprise.model_validate(
+        enterprise_data(
+            id=f"{run}-e{number}",
+            contacts={"email": f"{run}-e{number}@example.org"},
+            profiles=[
+                {
+                    "id": "p1",
+                    "codes": [{"scheme": "UNSPSC", "prefix": prefix}],
+                    "territories": ["CA-QC-AGG-LONGUEUIL"],
+                }
+            ],
+        )
+    )
+
+
 @dataclass(frozen=True)
 class Workload:
     run: str
@@ -53,22 +84,7 @@ class Workload:
     @classmethod
     def build(cls, run: str, enterprises: int, tenders: int) -> Workload:
         people = [
-            Enterprise.model_validate(
-                enterprise_data(
-                    id=f"{run}-e{i}",
-                    contacts={"email": f"{run}-e{i}@example.org"},
-                    profiles=[
-                        {
-                            "id": "p1",
-                            "codes": [
-                                {"scheme": "UNSPSC", "prefix": FAMILIES[i % len(FAMILIES)][:4]}
-                            ],
-                            "territories": ["CA-QC-AGG-LONGUEUIL"],
-                        }
-                    ],
-                )
-            )
-            for i in range(enterprises)
+            enterprise_on(run, i, FAMILIES[i % len(FAMILIES)][:4]) for i in range(enterprises)
         ]
         notices = [
             tender_data(
@@ -273,9 +289,17 @@ async def prepare(mongodb_url: str, workload: Workload) -> str:
     """Write the enterprises (before the matchers load their index) and a publisher; its key."""
     client = make_client(mongodb_url)
     try:
-        db = database(client, mongodb_url)
-        await upsert_enterprises(db, workload.enterprises)
-        directory = PublisherDirectory(db, PEPPER)
+        await upsert_enterprises(database(client, mongodb_url), workload.enterprises)
+    finally:
+        await client.close()
+    return await prepare_publisher(mongodb_url)
+
+
+async def prepare_publisher(mongodb_url: str) -> str:
+    """A publisher for the Longueuil buyer; its API key."""
+    client = make_client(mongodb_url)
+    try:
+        directory = PublisherDirectory(database(client, mongodb_url), PEPPER)
         await directory.ensure_indexes()
         _, key = await directory.add("Longueuil", ["ville-longueuil"], ["longueuil"])
         return key
@@ -283,16 +307,25 @@ async def prepare(mongodb_url: str, workload: Workload) -> str:
         await client.close()
 
 
-async def push(url: str, key: str, tenders: list[dict[str, Any]], per_second: float) -> float:
+async def push(
+    url: str,
+    key: str,
+    tenders: list[dict[str, Any]],
+    per_second: float,
+    posted: dict[str, float] | None = None,
+) -> float:
     """POST every tender at a steady rate, each until ingest acknowledges it (a refused
     connection or a 5xx while ingest or its servers are down is tried again: the same notice
-    again is recognised as unchanged). Returns when all were acknowledged; the seconds taken."""
+    again is recognised as unchanged). Returns when all were acknowledged; the seconds taken.
+    `posted` gets each title and the unix time its first POST started."""
     started = time.monotonic()
     async with httpx.AsyncClient(
         base_url=url, timeout=10, headers={"Authorization": f"Bearer {key}"}
     ) as client:
         for n, tender in enumerate(tenders):
             await asyncio.sleep(max(0.0, started + n / per_second - time.monotonic()))
+            if posted is not None:
+                posted[tender["title"]] = time.time()
             await _post_until_accepted(client, tender)
     return time.monotonic() - started
 
@@ -309,3 +342,109 @@ async def _post_until_accepted(client: httpx.AsyncClient, tender: dict[str, Any]
         if response.status_code < 500 and response.status_code != 429:
             raise AssertionError(f"ingest refused a chaos tender: {response.text}")
         await asyncio.sleep(0.2)
+
+
+@dataclass
+class Chaos:
+    """The faults, each recorded with when it started and ended."""
+
+    fleet: Fleet
+    kafka: PrivateKafka
+    mongo: PrivateMongo
+    chance: random.Random
+    faults: list[Fault] = field(default_factory=list)
+
+    async def _record(self, kind: str, target: str, act: Callable[[], Awaitable[None]]) -> None:
+        started = time.time()
+        await act()
+        self.faults.append(Fault(kind, target, started, time.time()))
+
+    async def kill_and_restart(self, name: str) -> None:
+        """SIGKILL one replica (`notifier-1`), and start it again a moment later."""
+        [replica] = [r for r in self.fleet.replicas if r.name == name]
+
+        async def act() -> None:
+            replica.signal(signal.SIGKILL)
+            await asyncio.sleep(self.chance.uniform(0.5, 2.0))
+            replica.start()
+
+        await self._record("kill -9, restart", name, act)
+
+    async def broker_down(self) -> None:
+        """SIGKILL the Kafka broker, and start it again on the same log."""
+
+        async def act() -> None:
+            await asyncio.to_thread(self.kafka.kill)
+            await asyncio.to_thread(self.kafka.start)
+
+        await self._record("kill -9, restart", "kafka", act)
+
+    async def mongo_down(self, seconds: float) -> None:
+        """Stop MongoDB for about `seconds`, and start it again."""
+
+        async def act() -> None:
+            await asyncio.to_thread(self.mongo.stop)
+            await asyncio.sleep(seconds)
+            await asyncio.to_thread(self.mongo.start)
+
+        await self._record("stop, restart", "mongodb", act)
+
+    async def add_replica(self, service: str) -> None:
+        async def act() -> None:
+            self.fleet.add(service)
+
+        await self._record("add a replica", service, act)
+
+    async def remove_replica(self, service: str) -> None:
+        """SIGTERM the newest running replica: it leaves the group as a scale-in does."""
+        replica = self.fleet.running(service)[-1]
+
+        async def act() -> None:
+            replica.signal(signal.SIGTERM)
+
+        await self._record("remove a replica", replica.name, act)
+
+
+async def until_settled(
+    mail: PrivateMailSink, env: dict[str, str], workload: Workload, logs: Path, within: float
+) -> None:
+    """Until every expected pair arrived, then until the pipeline is idle: each group has
+    consumed its topic and the notifiers' outbox is empty (nothing left that could still be
+    sent). Fails after `within` seconds, naming what is missing."""
+    deadline = time.monotonic() + within
+    expected = workload.expected()
+    while True:
+        counted = tally(workload, mail.received(), [])
+        if not counted.lost:
+            break
+        assert time.monotonic() < deadline, (
+            f"{len(counted.lost)} of {len(expected)} messages missing, e.g. {counted.lost[:3]}; "
+            f"logs in {logs}"
+        )
+        await asyncio.sleep(1)
+    bootstrap, prefix = env["VIGIE_KAFKA_BOOTSTRAP"], env["VIGIE_TOPIC_PREFIX"]
+    left = max(5.0, deadline - time.monotonic())
+    await wait_until_consumed(
+        bootstrap, env["VIGIE_MATCHER_GROUP_ID"], f"{prefix}{TENDERS_TOPIC}", within=left
+    )
+    await wait_until_consumed(
+        bootstrap, env["VIGIE_NOTIFIER_GROUP_ID"], f"{prefix}{MATCHES_TOPIC}", within=left
+    )
+    client = make_client(env["VIGIE_MONGODB_URL"])
+    try:
+        db = client.get_default_database()
+        while await db["outbox"].count_documents({}):
+            assert time.monotonic() < deadline, "the outbox never emptied"
+            await asyncio.sleep(0.5)
+    finally:
+        await client.close()
+
+
+async def dead_letters(env: dict[str, str]) -> list[ConsumerRecord[bytes, bytes]]:
+    """Every record of the namespace's dead-letter topics."""
+    return [
+        record
+        for topic in all_topics(env["VIGIE_TOPIC_PREFIX"])
+        if topic.endswith(".dlq")
+        for record in await read_all(env["VIGIE_KAFKA_BOOTSTRAP"], topic)
+    ]
