@@ -31,6 +31,9 @@ class EnterpriseChangeFeed:
         self._topic = topic
         self._apply = apply
         self._consumer: AIOKafkaConsumer | None = None  # made in start(): it needs the loop
+        # Asks the end offsets for catch_up() on a connection of its own: the feed's is held by
+        # its fetch long-poll (up to 500 ms), which made every tender wait for it.
+        self._offsets: AIOKafkaConsumer | None = None
         self._partitions: list[TopicPartition] = []
         self._applied: dict[TopicPartition, int] = {}
         self._progress = asyncio.Condition()
@@ -48,6 +51,13 @@ class EnterpriseChangeFeed:
             client_id="vigie-matcher-enterprises",
         )
         await self._consumer.start()
+        self._offsets = AIOKafkaConsumer(
+            bootstrap_servers=self._bootstrap,
+            group_id=None,
+            enable_auto_commit=False,
+            client_id="vigie-matcher-enterprise-offsets",
+        )
+        await self._offsets.start()
         self._partitions = [TopicPartition(self._topic, number) for number in numbers]
         self._consumer.assign(self._partitions)
         await self._consumer.seek_to_end(*self._partitions)
@@ -62,13 +72,15 @@ class EnterpriseChangeFeed:
                 await self._task
         if self._consumer is not None:
             await self._consumer.stop()
+        if self._offsets is not None:
+            await self._offsets.stop()
 
     async def catch_up(self, within: float = 5.0) -> bool:
         """Wait until every change announced before this call is applied; False on timeout
         (logged: matching goes on with what is known, the full reload repairs the rest)."""
-        if self._consumer is None:
+        if self._offsets is None:
             raise RuntimeError("the enterprise change feed is not started")
-        ends = await self._consumer.end_offsets(self._partitions)
+        ends = await self._offsets.end_offsets(self._partitions)
 
         def caught_up() -> bool:
             return all(self._applied[p] >= ends[p] for p in self._partitions)
