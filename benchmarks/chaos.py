@@ -11,8 +11,9 @@ restarted, a notifier replica added, then one removed.
 
 Figures (docs/RELIABILITY.md, measured block): tenders pushed, messages expected, delivered,
 lost, duplicated (and how many of those the design's one window explains), dead letters, and for
-each fault the time to recover: from the fault's start until the first message of a tender
-posted after it that arrived with a latency back within twice the calm p95 (+1 s).
+each fault the time to recover: from the fault's start until the last message that came late
+(beyond twice the calm p95, plus a second) among the tenders posted between it and the next
+fault has arrived (0: nothing came late).
 """
 
 from __future__ import annotations
@@ -50,20 +51,22 @@ OUT = Path(__file__).parents[1] / "docs" / "RELIABILITY.md"
 
 def recovery_seconds(
     fault: Fault,
+    until: float,
     posted: dict[str, float],
     arrivals: dict[str, list[float]],
     calm_p95: float,
-) -> float | None:
-    """From the fault's start to the first arrival, of a tender posted after it started, whose
-    latency is within twice the calm p95 plus a second; None if none came back that fast."""
+) -> float:
+    """How long the fault disturbed delivery: from its start to the arrival of the last message
+    that came late (beyond twice the calm p95, plus a second) among the tenders posted from its
+    start until `until` (the next fault, or the end of the push); 0 if none came late."""
     bound = 2 * calm_p95 + 1.0
-    back = [
-        min(times)
+    late = [
+        max(times)
         for title, sent in posted.items()
-        if sent >= fault.started and (times := arrivals.get(title))
-        if min(times) - sent <= bound
+        if fault.started <= sent < until and (times := arrivals.get(title))
+        if max(times) - sent > bound
     ]
-    return min(back) - fault.started if back else None
+    return max(late) - fault.started if late else 0.0
 
 
 async def main(args: argparse.Namespace) -> None:
@@ -173,14 +176,15 @@ def _report(
         "",
         f"Calm latency before the first fault, POST → SMTP accepted: p95 {calm_p95:.2f} s.",
         "",
-        "| fault | target | lasted (s) | recovered after (s) |",
+        "| fault | target | lasted (s) | delivery disturbed for (s) |",
         "|---|---|---|---|",
     ]
-    for fault in faults:
-        back = recovery_seconds(fault, posted, arrivals, calm_p95)
-        shown = f"{back:.1f}" if back is not None else "not within the run"
+    ordered = sorted(faults, key=lambda f: f.started)
+    ends = [f.started for f in ordered[1:]] + [max(posted.values(), default=0.0) + 1]
+    for fault, until in zip(ordered, ends, strict=True):
+        back = recovery_seconds(fault, until, posted, arrivals, calm_p95)
         lines.append(
-            f"| {fault.kind} | {fault.target} | {fault.ended - fault.started:.1f} | {shown} |"
+            f"| {fault.kind} | {fault.target} | {fault.ended - fault.started:.1f} | {back:.1f} |"
         )
     return "\n".join(lines)
 
