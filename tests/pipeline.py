@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -26,18 +25,10 @@ from shared.kafka.consumer import RetryPolicy
 from shared.kafka.enterprise_changes import enterprise_announcer
 from shared.mongo import database, make_client
 from shared.settings import CommonSettings
-from tests.stack_clients import StackEndpoints
+from tests.stack_clients import TEST_PEPPER, TEST_SIGNING_KEY, StackEndpoints, free_port
 from vigie.enterprise_store import upsert_enterprises
 
 FAST_RETRY = RetryPolicy(attempts=3, base_seconds=0.05, cap_seconds=0.2)
-TEST_PEPPER = "test-only-pepper"
-TEST_SIGNING_KEY = "test-only-unsubscribe-signing-key"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @dataclass

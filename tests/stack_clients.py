@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import email.policy
+import os
 import signal
 import socket
 import subprocess
@@ -172,6 +173,38 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+TEST_PEPPER = "test-only-pepper"
+TEST_SIGNING_KEY = "test-only-unsubscribe-signing-key"
+# The services' secrets, as the environment of a process a test starts gives them.
+TEST_SECRETS = {
+    "VIGIE_API_KEY_PEPPER": TEST_PEPPER,
+    "VIGIE_UNSUBSCRIBE_SIGNING_KEY": TEST_SIGNING_KEY,
+}
+SERVICES = ("ingest", "matcher", "notifier")
+
+
+def vigie_env(stack: StackEndpoints, namespace: str, **settings: str) -> dict[str, str]:
+    """The environment of a Vigie process a test starts (a service, `vigie ...`): this machine's,
+    pointed at the test's topics, database and consumer groups on the shared stack and at its
+    mail sink; `settings` (full `VIGIE_` names) are laid on top."""
+    return {
+        **os.environ,
+        "VIGIE_KAFKA_BOOTSTRAP": stack.kafka_bootstrap,
+        "VIGIE_MONGODB_URL": stack.mongo_url(namespace),
+        "VIGIE_TOPIC_PREFIX": f"{namespace}.",
+        "VIGIE_SMTP_HOST": stack.smtp_host,
+        "VIGIE_SMTP_PORT": str(stack.smtp_port),
+        "VIGIE_MATCHER_GROUP_ID": f"{namespace}-matcher",
+        "VIGIE_NOTIFIER_GROUP_ID": f"{namespace}-notifier",
+        **settings,
+    }
+
+
+def free_service_ports() -> dict[str, str]:
+    """A free port for each service (`VIGIE_INGEST_PORT`…), never the defaults."""
+    return {f"VIGIE_{service.upper()}_PORT": str(free_port()) for service in SERVICES}
 
 
 class PrivateMongo:

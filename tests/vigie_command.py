@@ -3,29 +3,23 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import sys
 from pathlib import Path
 
-from tests.pipeline import TEST_SIGNING_KEY
-from tests.stack_clients import StackEndpoints
+from tests.stack_clients import TEST_SIGNING_KEY, StackEndpoints, vigie_env
 
 VIGIE = str(Path(sys.executable).parent / "vigie")
 
 
 async def run_vigie(stack: StackEndpoints, namespace: str, *args: str) -> tuple[int, str]:
     """Exit code and output of `vigie ARGS` on this test's database, topics and mail sink."""
-    env = {
-        **os.environ,
-        "VIGIE_MONGODB_URL": stack.mongo_url(namespace),
-        "VIGIE_TOPIC_PREFIX": f"{namespace}.",
-        "VIGIE_KAFKA_BOOTSTRAP": stack.kafka_bootstrap,
-        "VIGIE_SMTP_HOST": stack.smtp_host,
-        "VIGIE_SMTP_PORT": str(stack.smtp_port),
-        "VIGIE_UNSUBSCRIBE_SIGNING_KEY": TEST_SIGNING_KEY,
-        "VIGIE_LOG_FORMAT": "console",
-        "COLUMNS": "200",
-    }
+    env = vigie_env(
+        stack,
+        namespace,
+        VIGIE_UNSUBSCRIBE_SIGNING_KEY=TEST_SIGNING_KEY,
+        VIGIE_LOG_FORMAT="console",
+        COLUMNS="200",
+    )
     process = await asyncio.create_subprocess_exec(
         VIGIE, *args, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import socket
 from collections.abc import Iterator
 from dataclasses import replace
@@ -10,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.stack_clients import StackEndpoints, free_port
+from tests.stack_clients import StackEndpoints, free_port, free_service_ports, vigie_env
 from vigie.services_runner import stop_services
 from vigie_stack.config import StackConfig
 
@@ -32,19 +31,15 @@ def free_port_pair() -> int:
 def operator_env(stack: StackEndpoints, namespace: str, tmp_path: Path) -> Iterator[dict[str, str]]:
     """An operator's environment: a stack dir of its own (pidfiles, logs, dev secrets), this
     test's topics, groups, database and free ports."""
-    env = {
-        **os.environ,
-        "VIGIE_STACK_DIR": str((tmp_path / "stack").resolve()),
-        "COLUMNS": "200",
-        "VIGIE_KAFKA_BOOTSTRAP": stack.kafka_bootstrap,
-        "VIGIE_MONGODB_URL": stack.mongo_url(namespace),
-        "VIGIE_TOPIC_PREFIX": f"{namespace}.",
-        "VIGIE_MATCHER_GROUP_ID": f"{namespace}-matcher",
-        "VIGIE_NOTIFIER_GROUP_ID": f"{namespace}-notifier",
-        "VIGIE_INGEST_PORT": str(free_port()),
-        "VIGIE_MATCHER_PORT": str(free_port_pair()),
-        "VIGIE_NOTIFIER_PORT": str(free_port()),
-    }
+    env = vigie_env(
+        stack,
+        namespace,
+        VIGIE_STACK_DIR=str((tmp_path / "stack").resolve()),
+        COLUMNS="200",
+        **free_service_ports(),
+    )
+    # `vigie services up --replicas 2` runs the matcher twice, on its port and the next one.
+    env["VIGIE_MATCHER_PORT"] = str(free_port_pair())
     yield env
     # Whatever the test did, nothing it started outlives it.
     stop_services(replace(StackConfig.from_env(), stack_dir=Path(env["VIGIE_STACK_DIR"])))

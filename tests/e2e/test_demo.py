@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import os
 import socket
 import sys
 from collections.abc import Iterator
@@ -16,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.stack_clients import StackEndpoints, free_port
+from tests.stack_clients import StackEndpoints, free_service_ports, vigie_env
 from vigie.services_runner import stop_services
 from vigie_stack.config import StackConfig
 
@@ -33,18 +32,9 @@ def demo_env(stack: StackEndpoints, namespace: str, tmp_path: Path) -> Iterator[
     # the demo starts are stopped here, not left to the next test.
     stack_dir = (tmp_path / "stack").resolve()
     # A database, topics, consumer groups and ports of its own, as on a fresh machine.
-    yield {
-        **os.environ,
-        "VIGIE_STACK_DIR": str(stack_dir),
-        "COLUMNS": "200",
-        "VIGIE_MONGODB_URL": stack.mongo_url(namespace),
-        "VIGIE_TOPIC_PREFIX": f"{namespace}.",
-        "VIGIE_MATCHER_GROUP_ID": f"{namespace}-matcher",
-        "VIGIE_NOTIFIER_GROUP_ID": f"{namespace}-notifier",
-        "VIGIE_INGEST_PORT": str(free_port()),
-        "VIGIE_MATCHER_PORT": str(free_port()),
-        "VIGIE_NOTIFIER_PORT": str(free_port()),
-    }
+    yield vigie_env(
+        stack, namespace, VIGIE_STACK_DIR=str(stack_dir), COLUMNS="200", **free_service_ports()
+    )
     stop_services(dataclasses.replace(StackConfig.from_env(), stack_dir=stack_dir))
 
 

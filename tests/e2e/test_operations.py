@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import secrets
 import subprocess
 import sys
@@ -20,11 +19,15 @@ import pytest
 
 from tests.e2e.test_processes import vigie
 from tests.factories import enterprise_data, tender_data
-from tests.pipeline import free_port
-from tests.stack_clients import MailSink, StackEndpoints
+from tests.stack_clients import (
+    SERVICES,
+    TEST_SECRETS,
+    MailSink,
+    StackEndpoints,
+    free_service_ports,
+    vigie_env,
+)
 from vigie_stack.config import StackConfig
-
-SERVICES = ("ingest", "matcher", "notifier")
 
 
 @pytest.fixture
@@ -39,21 +42,14 @@ def zipkin_url() -> str:
 
 
 def environment(stack: StackEndpoints, namespace: str, **more: str) -> dict[str, str]:
-    return {
-        **os.environ,
-        "VIGIE_KAFKA_BOOTSTRAP": stack.kafka_bootstrap,
-        "VIGIE_MONGODB_URL": stack.mongo_url(namespace),
-        "VIGIE_TOPIC_PREFIX": f"{namespace}.",
-        "VIGIE_SMTP_HOST": stack.smtp_host,
-        "VIGIE_SMTP_PORT": str(stack.smtp_port),
-        **{f"VIGIE_{name.upper()}_PORT": str(free_port()) for name in SERVICES},
-        "VIGIE_LOG_FORMAT": "json",
-        "VIGIE_MATCHER_GROUP_ID": f"{namespace}-matcher",
-        "VIGIE_NOTIFIER_GROUP_ID": f"{namespace}-notifier",
-        "VIGIE_API_KEY_PEPPER": "test-only-pepper",
-        "VIGIE_UNSUBSCRIBE_SIGNING_KEY": "test-only-unsubscribe-signing-key",
+    return vigie_env(
+        stack,
+        namespace,
+        **free_service_ports(),
+        VIGIE_LOG_FORMAT="json",
+        **TEST_SECRETS,
         **more,
-    }
+    )
 
 
 def url_of(env: dict[str, str], service: str) -> str:

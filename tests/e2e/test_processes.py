@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -15,29 +14,21 @@ import httpx
 import pytest
 
 from tests.factories import enterprise_data, tender_data
-from tests.pipeline import free_port
-from tests.stack_clients import MailSink, StackEndpoints
+from tests.stack_clients import (
+    TEST_SECRETS,
+    MailSink,
+    StackEndpoints,
+    free_service_ports,
+    vigie_env,
+)
 from vigie.services_runner import wait_for_ingest
 
 
 @pytest.fixture
 def service_env(stack: StackEndpoints, namespace: str) -> dict[str, str]:
-    return {
-        **os.environ,
-        "VIGIE_KAFKA_BOOTSTRAP": stack.kafka_bootstrap,
-        "VIGIE_MONGODB_URL": stack.mongo_url(namespace),
-        "VIGIE_TOPIC_PREFIX": f"{namespace}.",
-        "VIGIE_SMTP_HOST": stack.smtp_host,
-        "VIGIE_SMTP_PORT": str(stack.smtp_port),
-        "VIGIE_INGEST_PORT": str(free_port()),
-        "VIGIE_NOTIFIER_PORT": str(free_port()),
-        "VIGIE_MATCHER_PORT": str(free_port()),
-        "VIGIE_LOG_FORMAT": "json",
-        "VIGIE_MATCHER_GROUP_ID": f"{namespace}-matcher",
-        "VIGIE_NOTIFIER_GROUP_ID": f"{namespace}-notifier",
-        "VIGIE_API_KEY_PEPPER": "test-only-pepper",
-        "VIGIE_UNSUBSCRIBE_SIGNING_KEY": "test-only-unsubscribe-signing-key",
-    }
+    return vigie_env(
+        stack, namespace, VIGIE_LOG_FORMAT="json", **free_service_ports(), **TEST_SECRETS
+    )
 
 
 @pytest.fixture

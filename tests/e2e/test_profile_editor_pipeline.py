@@ -14,8 +14,8 @@ from notifier.signing import LinkSigner
 from shared.events import DELIVERIES_TOPIC, TENDERS_TOPIC, DeliveryEvent
 from shared.mongo import Document
 from tests.factories import make_enterprise, tender_data
-from tests.pipeline import TEST_SIGNING_KEY, Pipeline, running_pipeline
-from tests.stack_clients import StackEndpoints, read_topic, wait_until_consumed
+from tests.pipeline import Pipeline, running_pipeline
+from tests.stack_clients import TEST_SIGNING_KEY, StackEndpoints, read_topic, wait_until_consumed
 from vigie.enterprise_store import upsert_enterprises
 
 CLEANING_IN_LONGUEUIL = {

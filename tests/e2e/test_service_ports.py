@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 import socket
 import subprocess
 import sys
 
 import pytest
 
-from tests.stack_clients import StackEndpoints
+from tests.stack_clients import TEST_SECRETS, StackEndpoints, vigie_env
 
 
 @pytest.mark.parametrize(
@@ -25,16 +24,9 @@ def test_a_service_refuses_a_taken_port(
         taken = holder.getsockname()[1]
         result = subprocess.run(
             [sys.executable, "-m", service],
-            env={
-                **os.environ,
-                "VIGIE_KAFKA_BOOTSTRAP": stack.kafka_bootstrap,
-                "VIGIE_MONGODB_URL": stack.mongo_url(namespace),
-                "VIGIE_TOPIC_PREFIX": f"{namespace}.",
-                setting: str(taken),
-                "VIGIE_LOG_FORMAT": "json",
-                "VIGIE_API_KEY_PEPPER": "test-only-pepper",
-                "VIGIE_UNSUBSCRIBE_SIGNING_KEY": "test-only-unsubscribe-signing-key",
-            },
+            env=vigie_env(
+                stack, namespace, **{setting: str(taken)}, VIGIE_LOG_FORMAT="json", **TEST_SECRETS
+            ),
             capture_output=True,
             text=True,
             timeout=60,

@@ -49,54 +49,63 @@ async def until(
         await asyncio.sleep(0.2)
 
 
-async def test_ready_names_mongodb_while_it_is_down_and_recovers_after_it_restarts(
-    stack: StackEndpoints, namespace: str, private_mongo: PrivateMongo
-) -> None:
-    common = {**namespace_settings(stack, namespace), "mongodb_url": private_mongo.url + namespace}
-    settings = MatcherSettings(**common, matcher_group_id=f"{namespace}-matcher")
-    service = bootstrap_matcher(settings)
+@asynccontextmanager
+async def matcher_client(
+    stack: StackEndpoints, namespace: str, **servers: str
+) -> AsyncIterator[httpx.AsyncClient]:
+    """A matcher started on this test's topics and database (`servers`: the address of a
+    private server instead of the stack's), and a client of its app."""
+    common = {**namespace_settings(stack, namespace), **servers}
+    service = bootstrap_matcher(MatcherSettings(**common, matcher_group_id=f"{namespace}-matcher"))
     await service.start()
     try:
         async with client_of(service.app) as client:
-            ready = await until(lambda: client.get("/health/ready"), lambda r: True, 0)
-            assert (ready.status_code, ready.json()["checks"]) == (
-                200,
-                {"kafka": "ok", "mongodb": "ok", "index": "ok"},
-            )
-            private_mongo.kill()
-            stopped = time.monotonic()
-            down = await until(
-                lambda: client.get("/health/ready"), lambda r: r.status_code == 503, 10
-            )
-            assert time.monotonic() - stopped < 10
-            assert down.json()["reason"].startswith("mongodb: ")
-            assert down.json()["checks"]["kafka"] == "ok"
-            private_mongo.start()
-            await until(lambda: client.get("/health/ready"), lambda r: r.status_code == 200, 30)
+            yield client
     finally:
         await service.stop()
+
+
+async def ready_through_an_outage(
+    client: httpx.AsyncClient, server: PrivateMongo | PrivateKafka, recovery_within: float
+) -> dict[str, Any]:
+    """Kills `server`, waits for ready to answer 503 (10 s at most), starts the server again and
+    waits for ready to answer 200; returns what the 503 said."""
+    server.kill()
+    stopped = time.monotonic()
+    down = await until(lambda: client.get("/health/ready"), lambda r: r.status_code == 503, 10)
+    assert time.monotonic() - stopped < 10
+    server.start()
+    await until(
+        lambda: client.get("/health/ready"), lambda r: r.status_code == 200, recovery_within
+    )
+    said: dict[str, Any] = down.json()
+    return said
+
+
+async def test_ready_names_mongodb_while_it_is_down_and_recovers_after_it_restarts(
+    stack: StackEndpoints, namespace: str, private_mongo: PrivateMongo
+) -> None:
+    async with matcher_client(
+        stack, namespace, mongodb_url=private_mongo.url + namespace
+    ) as client:
+        ready = await until(lambda: client.get("/health/ready"), lambda r: True, 0)
+        assert (ready.status_code, ready.json()["checks"]) == (
+            200,
+            {"kafka": "ok", "mongodb": "ok", "index": "ok"},
+        )
+        down = await ready_through_an_outage(client, private_mongo, 30)
+    assert down["reason"].startswith("mongodb: ")
+    assert down["checks"]["kafka"] == "ok"
 
 
 async def test_ready_names_kafka_while_it_is_down_and_recovers_after_it_restarts(
     stack: StackEndpoints, namespace: str, private_kafka: PrivateKafka
 ) -> None:
-    common = {**namespace_settings(stack, namespace), "kafka_bootstrap": private_kafka.bootstrap}
-    settings = MatcherSettings(**common, matcher_group_id=f"{namespace}-matcher")
-    service = bootstrap_matcher(settings)
-    await service.start()
-    try:
-        async with client_of(service.app) as client:
-            assert (await client.get("/health/ready")).status_code == 200
-            private_kafka.kill()
-            down = await until(
-                lambda: client.get("/health/ready"), lambda r: r.status_code == 503, 10
-            )
-            assert down.json()["reason"].startswith("kafka: no answer from Kafka within")
-            assert down.json()["checks"]["mongodb"] == "ok"
-            private_kafka.start()
-            await until(lambda: client.get("/health/ready"), lambda r: r.status_code == 200, 60)
-    finally:
-        await service.stop()
+    async with matcher_client(stack, namespace, kafka_bootstrap=private_kafka.bootstrap) as client:
+        assert (await client.get("/health/ready")).status_code == 200
+        down = await ready_through_an_outage(client, private_kafka, 60)
+    assert down["reason"].startswith("kafka: no answer from Kafka within")
+    assert down["checks"]["mongodb"] == "ok"
 
 
 async def test_live_turns_red_when_the_consume_loop_stops_polling_and_green_when_it_polls(

@@ -12,8 +12,8 @@ from pymongo.asynchronous.database import AsyncDatabase
 from notifier.signing import LinkSigner
 from shared.mongo import Document
 from tests.factories import make_enterprise, make_tender
-from tests.integration.notifier.harness import TEST_SIGNING_KEY, running_notifier
-from tests.stack_clients import StackEndpoints
+from tests.integration.notifier.harness import running_notifier
+from tests.stack_clients import TEST_SIGNING_KEY, StackEndpoints
 from vigie.enterprise_store import upsert_enterprises
 
 

@@ -17,10 +17,9 @@ from notifier.http_server import WebServer
 from notifier.settings import NotifierSettings
 from shared.clock import Clock, utc_now
 from shared.events import MATCHES_TOPIC, MatchEvent
-from tests.pipeline import FAST_RETRY, free_port, namespace_settings
-from tests.stack_clients import StackEndpoints, produce
+from tests.pipeline import FAST_RETRY, namespace_settings
+from tests.stack_clients import TEST_SIGNING_KEY, StackEndpoints, free_port, produce
 
-TEST_SIGNING_KEY = "test-only-unsubscribe-signing-key"
 # A notifier that polls its outbox often and serves no pages: for the delivery tests.
 FAST: dict[str, Any] = {"delivery_poll_seconds": 0.05, "serve": False}
 # 06:00 in Toronto (EST, UTC-5) on a Thursday.

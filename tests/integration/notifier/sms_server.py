@@ -12,7 +12,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from notifier.http_server import WebServer
-from tests.pipeline import free_port
+from tests.stack_clients import free_port
 
 ACCOUNT_SID = "AC00000000000000000000000000000000"
 AUTH_TOKEN = "test-only-auth-token"

@@ -22,8 +22,7 @@ from shared.mongo import Document
 from tests.factories import make_enterprise, make_match, make_tender
 from tests.integration.notifier.harness import running_notifier
 from tests.integration.notifier.smtp_server import ScriptedHandler, scripted_smtp
-from tests.pipeline import free_port
-from tests.stack_clients import StackEndpoints, read_all, read_topic, wait_until_consumed
+from tests.stack_clients import StackEndpoints, free_port, read_all, read_topic, wait_until_consumed
 from vigie.dead_letters import replay_dead_letters
 from vigie.enterprise_store import upsert_enterprises
 

@@ -13,8 +13,8 @@ from notifier.signing import LinkSigner
 from shared.events import DELIVERIES_TOPIC, DeliveryEvent, TenderEvent, TenderEventKind
 from shared.mongo import Document
 from tests.factories import make_enterprise, make_tender
-from tests.integration.notifier.harness import TEST_SIGNING_KEY, running_notifier
-from tests.stack_clients import MailSink, StackEndpoints, read_topic
+from tests.integration.notifier.harness import running_notifier
+from tests.stack_clients import TEST_SIGNING_KEY, MailSink, StackEndpoints, read_topic
 from vigie.enterprise_store import upsert_enterprises
 
 

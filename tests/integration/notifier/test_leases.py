@@ -20,6 +20,8 @@ from tests.factories import NOW
 from tests.stack_clients import StackEndpoints
 
 KEYS = [f"k{n}#new#email" for n in range(40)]
+KEY = KEYS[0]
+Instances = tuple[DeliveryStore, DeliveryStore]
 
 
 @pytest_asyncio.fixture(loop_scope="session")
@@ -44,6 +46,12 @@ async def _two_instances(
     return one, two
 
 
+@pytest_asyncio.fixture(loop_scope="session")
+async def one_message(db: AsyncDatabase[Document], other_db: AsyncDatabase[Document]) -> Instances:
+    """Two instances' stores, and one message (KEY) scheduled for now."""
+    return await _two_instances(db, other_db, [KEY])
+
+
 async def test_two_instances_racing_for_every_message_win_each_once(
     db: AsyncDatabase[Document], other_db: AsyncDatabase[Document]
 ) -> None:
@@ -60,36 +68,34 @@ async def test_two_instances_racing_for_every_message_win_each_once(
 
 
 async def test_an_expired_lease_is_taken_over_and_its_old_holder_is_fenced_off(
-    db: AsyncDatabase[Document], other_db: AsyncDatabase[Document]
+    one_message: Instances,
 ) -> None:
-    key = KEYS[0]
-    one, two = await _two_instances(db, other_db, [key])
+    one, two = one_message
 
-    first = await one.lease(key, NOW, 60)
+    first = await one.lease(KEY, NOW, 60)
     assert first is not None
     assert first.lease == 1
-    assert await two.lease(key, NOW + timedelta(seconds=59), 60) is None  # still held
-    assert await one.holds(key, 1, NOW + timedelta(seconds=20), 30)
-    assert not await one.holds(key, 1, NOW + timedelta(seconds=40), 30)  # too little left
+    assert await two.lease(KEY, NOW + timedelta(seconds=59), 60) is None  # still held
+    assert await one.holds(KEY, 1, NOW + timedelta(seconds=20), 30)
+    assert not await one.holds(KEY, 1, NOW + timedelta(seconds=40), 30)  # too little left
 
-    second = await two.lease(key, NOW + timedelta(seconds=61), 60)
+    second = await two.lease(KEY, NOW + timedelta(seconds=61), 60)
     assert second is not None
     assert second.lease == 2
-    assert not await one.holds(key, 1, NOW + timedelta(seconds=61), 0)  # taken over
-    assert await two.holds(key, 2, NOW + timedelta(seconds=62), 30)
+    assert not await one.holds(KEY, 1, NOW + timedelta(seconds=61), 0)  # taken over
+    assert await two.holds(KEY, 2, NOW + timedelta(seconds=62), 30)
 
 
 async def test_a_released_lease_lets_the_rescheduled_message_go_when_due(
-    db: AsyncDatabase[Document], other_db: AsyncDatabase[Document]
+    one_message: Instances,
 ) -> None:
-    key = KEYS[0]
-    one, two = await _two_instances(db, other_db, [key])
-    held = await one.lease(key, NOW, 60)
+    one, two = one_message
+    held = await one.lease(KEY, NOW, 60)
     assert held is not None
     retry_at = NOW + timedelta(seconds=5)
-    await one.reschedule(key, retry_at, NOW, held.attempts)
-    await one.release(key, held.lease, NOW)
+    await one.reschedule(KEY, retry_at, NOW, held.attempts)
+    await one.release(KEY, held.lease, NOW)
 
-    again = await two.lease(key, retry_at, 60)
+    again = await two.lease(KEY, retry_at, 60)
     assert again is not None
     assert again.lease == 2

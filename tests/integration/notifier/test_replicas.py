@@ -9,7 +9,6 @@ sends it again once the lease expires. Each second copy must be explained by tha
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import time
 from collections import Counter
@@ -24,7 +23,13 @@ from shared.kafka.topics import ensure_topics
 from shared.mongo import Document
 from tests.chaos.fleet import Fault, Fleet, explain
 from tests.factories import make_enterprise, make_match, make_tender
-from tests.stack_clients import PrivateMailSink, StackEndpoints, wait_until_consumed
+from tests.stack_clients import (
+    TEST_SECRETS,
+    PrivateMailSink,
+    StackEndpoints,
+    vigie_env,
+    wait_until_consumed,
+)
 from vigie.enterprise_store import upsert_enterprises
 
 ENTERPRISES, TENDERS = 12, 20  # 240 messages
@@ -87,21 +92,19 @@ async def test_a_rebalance_mid_stream_sends_every_message_once(
 
 
 def _env(stack: StackEndpoints, namespace: str, smtp_port: int) -> dict[str, str]:
-    return {
-        **os.environ,
-        "VIGIE_KAFKA_BOOTSTRAP": stack.kafka_bootstrap,
-        "VIGIE_MONGODB_URL": stack.mongo_url(namespace),
-        "VIGIE_TOPIC_PREFIX": f"{namespace}.",
-        "VIGIE_SMTP_HOST": "127.0.0.1",
-        "VIGIE_SMTP_PORT": str(smtp_port),
-        "VIGIE_LOG_FORMAT": "json",
-        "VIGIE_NOTIFIER_GROUP_ID": f"{namespace}-notifier",
-        "VIGIE_UNSUBSCRIBE_SIGNING_KEY": "test-only-unsubscribe-signing-key",
-        "VIGIE_DELIVERY_LEASE_SECONDS": "6",
-        "VIGIE_DELIVERY_POLL_SECONDS": "0.5",
-        "VIGIE_SMTP_RATE_PER_SECOND": "40",  # slow enough for the rebalance to land mid-stream
-        "VIGIE_SMTP_RATE_BURST": "5",
-    }
+    return vigie_env(
+        stack,
+        namespace,
+        # The private SMTP sink, whose received messages keep their arrival times.
+        VIGIE_SMTP_HOST="127.0.0.1",
+        VIGIE_SMTP_PORT=str(smtp_port),
+        VIGIE_LOG_FORMAT="json",
+        **TEST_SECRETS,
+        VIGIE_DELIVERY_LEASE_SECONDS="6",
+        VIGIE_DELIVERY_POLL_SECONDS="0.5",
+        VIGIE_SMTP_RATE_PER_SECOND="40",  # slow enough for the rebalance to land mid-stream
+        VIGIE_SMTP_RATE_BURST="5",
+    )
 
 
 async def _produce(bootstrap: str, topic: str, records: list[tuple[str, str]]) -> None:
