@@ -11,7 +11,7 @@ from ingest.publisher_scope import Publisher
 from ingest.revisions import Current, Decision, Stored, TenderStatus, Write, content_hash
 from matcher.history import Entry, earlier_of, entries_of
 from notifier.delivery import Delivery, Outcome, RecordStatus, settled
-from shared.enterprises import Enterprise
+from shared.enterprises import AlertProfile, Consent, Enterprise, Preferences
 from shared.events import Channel, DeliveryEvent, MatchEvent, TenderEvent, TenderEventKind
 
 TEST_KEY = "vk_0123456789ab_abcdefghijklmnopqrstuvwxyzABCDEF"
@@ -400,3 +400,33 @@ class InlineDispatch:
 
     def wake(self) -> None:
         self.woken += 1
+
+
+class InMemoryPreferences:
+    """The enterprises' preferences and consent (`notifier.ports.PreferenceRepository`)."""
+
+    def __init__(self, *enterprises: Enterprise) -> None:
+        self.items = {e.id: e for e in enterprises}
+        self.consent_log: list[tuple[str, str, bool, str, datetime]] = []
+
+    async def enterprise(self, enterprise_id: str) -> Enterprise | None:
+        return self.items.get(enterprise_id)
+
+    async def set_consent(
+        self, enterprise_id: str, channel: Channel, granted: bool, source: str, at: datetime
+    ) -> None:
+        self.consent_log.append((enterprise_id, channel.value, granted, source, at))
+        current = self.items[enterprise_id]
+        consent = {**current.consent, channel.value: Consent(granted=granted, at=at, source=source)}
+        self.items[enterprise_id] = current.model_copy(update={"consent": consent})
+
+    async def save_preferences(
+        self,
+        enterprise_id: str,
+        preferences: Preferences,
+        profiles: list[AlertProfile],
+        at: datetime,
+    ) -> None:
+        current = self.items[enterprise_id]
+        update = {"preferences": preferences, "profiles": profiles}
+        self.items[enterprise_id] = current.model_copy(update=update)

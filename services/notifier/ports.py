@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from notifier.delivery import Delivery, Outcome, RecordStatus
-from shared.enterprises import Enterprise
+from shared.enterprises import AlertProfile, Enterprise, Preferences
 from shared.events import Channel, DeliveryEvent, MatchEvent
 
 __all__ = [
@@ -22,6 +22,8 @@ __all__ = [
     "Dispatch",
     "IntakeStore",
     "OutcomeStore",
+    "PreferenceRepository",
+    "ProfileRepository",
     "Publish",
     "SendingStore",
     "Settle",
@@ -123,3 +125,27 @@ class Dispatch(Protocol):
     async def submit(self, key: str, run: Callable[[], Awaitable[None]]) -> None: ...
 
     def wake(self) -> None: ...
+
+
+class ProfileRepository(Protocol):
+    """What the profile editor needs from storage (`PreferenceStore` in production, which
+    announces every write to the matchers)."""
+
+    async def enterprise(self, enterprise_id: str) -> Enterprise | None: ...
+
+    async def save_preferences(
+        self,
+        enterprise_id: str,
+        preferences: Preferences,
+        profiles: list[AlertProfile],
+        at: datetime,
+    ) -> None: ...
+
+
+class PreferenceRepository(ProfileRepository, Protocol):
+    """What the preference centre's pages need from storage (`PreferenceStore` in production):
+    the profiles, and each channel's consent."""
+
+    async def set_consent(
+        self, enterprise_id: str, channel: Channel, granted: bool, source: str, at: datetime
+    ) -> None: ...

@@ -19,9 +19,8 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
-from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any, Protocol
+from typing import Annotated, Any
 from urllib.parse import quote
 
 import structlog
@@ -44,6 +43,7 @@ from notifier.pickers import (
     territory_choice,
 )
 from notifier.portal_text import PORTAL_TEXT
+from notifier.ports import ProfileRepository
 from notifier.preference_form import CHANNELS, channel_available
 from notifier.profile_form import CURRENCIES, Draft, check, draft_of, read_draft
 from notifier.profile_preview import Preview, RecentTenders, preview, window_start
@@ -51,7 +51,7 @@ from notifier.signing import InvalidToken, LinkSigner
 from notifier.templating import TEMPLATES
 from notifier.web_text import TEXT
 from shared.clock import Clock
-from shared.enterprises import AlertProfile, Cadence, Enterprise, Preferences
+from shared.enterprises import AlertProfile, Cadence, Enterprise
 from shared.events import Category
 from shared.languages import written_language
 
@@ -60,21 +60,6 @@ log = structlog.get_logger()
 SCRIPT = Path(__file__).resolve().parent / "static" / "profile-editor.js"
 Query100 = Annotated[str, Query(max_length=100)]
 _ACTIONS = ("save", "preview", "search_codes", "search_territories")
-
-
-class ProfileRepository(Protocol):
-    """What the editor needs from storage (`PreferenceStore` in production, which announces
-    every write to the matchers)."""
-
-    async def enterprise(self, enterprise_id: str) -> Enterprise | None: ...
-
-    async def save_preferences(
-        self,
-        enterprise_id: str,
-        preferences: Preferences,
-        profiles: list[AlertProfile],
-        at: datetime,
-    ) -> None: ...
 
 
 def _html(template: str, lang: str, status: int = 200, **context: Any) -> HTMLResponse:

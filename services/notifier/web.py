@@ -13,20 +13,20 @@ referrers, caches and search engines.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 from urllib.parse import quote
 
 import structlog
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from notifier.ports import PreferenceRepository
 from notifier.preference_form import CHANNELS, FormError, consent_changes, read_form
 from notifier.signing import InvalidToken, LinkSigner
 from notifier.templating import TEMPLATES
 from notifier.web_text import TEXT
 from shared.clock import Clock, utc_now
-from shared.enterprises import AlertProfile, Cadence, Enterprise, Preferences
+from shared.enterprises import Cadence, Enterprise
 from shared.events import Channel
 from shared.languages import written_language
 
@@ -44,24 +44,6 @@ _SECURITY_HEADERS = {
     ),
 }
 _ONE_CLICK_SOURCES = {"unsubscribe-page", "preference-centre"}
-
-
-class PreferenceRepository(Protocol):
-    """What the pages need from storage (`PreferenceStore` in production)."""
-
-    async def enterprise(self, enterprise_id: str) -> Enterprise | None: ...
-
-    async def set_consent(
-        self, enterprise_id: str, channel: Channel, granted: bool, source: str, at: datetime
-    ) -> None: ...
-
-    async def save_preferences(
-        self,
-        enterprise_id: str,
-        preferences: Preferences,
-        profiles: list[AlertProfile],
-        at: datetime,
-    ) -> None: ...
 
 
 def _language(requested: str | None, enterprise: Enterprise | None) -> str:

@@ -16,8 +16,8 @@ from notifier.profile_preview import RecentRead
 from notifier.web import create_app
 from shared.events import Tender
 from tests.factories import make_enterprise, make_tender
+from tests.fakes import InMemoryPreferences
 from tests.unit.notifier.builders import SIGNER, utc
-from tests.unit.notifier.test_web import InMemoryPreferences
 
 NOW = utc(2026, 11, 26, 15, 0)
 ENTERPRISE = make_enterprise(

@@ -3,47 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import datetime
 from urllib.parse import quote
 
 import httpx
 import pytest_asyncio
 
 from notifier.web import create_app
-from shared.enterprises import AlertProfile, Consent, Enterprise, Preferences
-from shared.events import Channel
 from tests.factories import make_enterprise
+from tests.fakes import InMemoryPreferences
 from tests.unit.notifier.builders import SIGNER, utc
 
 NOW = utc(2026, 11, 26, 15, 0)
-
-
-class InMemoryPreferences:
-    def __init__(self, *enterprises: Enterprise) -> None:
-        self.items = {e.id: e for e in enterprises}
-        self.consent_log: list[tuple[str, str, bool, str, datetime]] = []
-
-    async def enterprise(self, enterprise_id: str) -> Enterprise | None:
-        return self.items.get(enterprise_id)
-
-    async def set_consent(
-        self, enterprise_id: str, channel: Channel, granted: bool, source: str, at: datetime
-    ) -> None:
-        self.consent_log.append((enterprise_id, channel.value, granted, source, at))
-        current = self.items[enterprise_id]
-        consent = {**current.consent, channel.value: Consent(granted=granted, at=at, source=source)}
-        self.items[enterprise_id] = current.model_copy(update={"consent": consent})
-
-    async def save_preferences(
-        self,
-        enterprise_id: str,
-        preferences: Preferences,
-        profiles: list[AlertProfile],
-        at: datetime,
-    ) -> None:
-        current = self.items[enterprise_id]
-        update = {"preferences": preferences, "profiles": profiles}
-        self.items[enterprise_id] = current.model_copy(update=update)
 
 
 ENTERPRISE = make_enterprise(id="ent:1", name="Coop <Rive-Sud>", language="fr")
