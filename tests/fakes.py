@@ -11,8 +11,10 @@ from ingest.publisher_scope import Publisher
 from ingest.revisions import Current, Decision, Stored, TenderStatus, Write, content_hash
 from matcher.history import Entry, earlier_of, entries_of
 from notifier.delivery import Delivery, Outcome, RecordStatus, settled
+from notifier.ports import TenderSummary
 from shared.enterprises import AlertProfile, Consent, Enterprise, Preferences
 from shared.events import Channel, DeliveryEvent, MatchEvent, TenderEvent, TenderEventKind
+from shared.interest import Answer, DeclineReason, interest_id
 
 TEST_KEY = "vk_0123456789ab_abcdefghijklmnopqrstuvwxyzABCDEF"
 LONGUEUIL = Publisher(
@@ -430,3 +432,33 @@ class InMemoryPreferences:
         current = self.items[enterprise_id]
         update = {"preferences": preferences, "profiles": profiles}
         self.items[enterprise_id] = current.model_copy(update=update)
+
+
+class InMemoryInterest:
+    """Answers to alerts and the tenders they are about (`notifier.ports.InterestRepository`)."""
+
+    def __init__(self, *tenders: TenderSummary) -> None:
+        self.tenders = {t.uid: t for t in tenders}
+        self.records: dict[str, dict[str, Any]] = {}
+
+    async def tender(self, uid: str) -> TenderSummary | None:
+        return self.tenders.get(uid)
+
+    async def answer(
+        self,
+        tender_uid: str,
+        enterprise_id: str,
+        answer: Answer,
+        reason: DeclineReason | None,
+        at: datetime,
+    ) -> None:
+        record = self.records.setdefault(interest_id(tender_uid, enterprise_id), {})
+        record.update(answer=answer.value, reason=reason.value if reason else None, answered_at=at)
+
+    async def documents_opened(self, tender_uid: str, enterprise_id: str, at: datetime) -> None:
+        record = self.records.setdefault(interest_id(tender_uid, enterprise_id), {})
+        record.setdefault("documents_first_at", at)
+        record["documents_last_at"] = at
+
+    async def record(self, tender_uid: str, enterprise_id: str) -> dict[str, Any] | None:
+        return self.records.get(interest_id(tender_uid, enterprise_id))

@@ -25,7 +25,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from notifier.action_tokens import ActionSigner
 from notifier.alert_links import ALERT_PURPOSE
-from notifier.interest_store import TenderSummary
+from notifier.ports import InterestRepository
 from notifier.signing import InvalidToken
 from notifier.signup_text import TEXT
 from notifier.templating import TEMPLATES
@@ -34,23 +34,6 @@ from shared.interest import Answer, DeclineReason, read_answer
 from shared.languages import written_language
 
 log = structlog.get_logger()
-
-
-class InterestRepository(Protocol):
-    async def tender(self, uid: str) -> TenderSummary | None: ...
-
-    async def answer(
-        self,
-        tender_uid: str,
-        enterprise_id: str,
-        answer: Answer,
-        reason: DeclineReason | None,
-        at: datetime,
-    ) -> None: ...
-
-    async def documents_opened(self, tender_uid: str, enterprise_id: str, at: datetime) -> None: ...
-
-    async def record(self, tender_uid: str, enterprise_id: str) -> dict[str, Any] | None: ...
 
 
 class ShortLinkResolver(Protocol):

@@ -8,22 +8,14 @@ declined, and why) and when the documents were first and last opened. Every writ
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 
+from notifier.ports import TenderSummary
 from shared.interest import Answer, DeclineReason, interest_id
 from shared.mongo import Document
-
-
-@dataclass(frozen=True)
-class TenderSummary:
-    uid: str
-    title: str
-    buyer: str
-    documents_url: str | None
 
 
 class InterestStore:

@@ -9,24 +9,28 @@ publisher and dead-letter, the SMTP and SMS channels are the adapters behind the
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
 from notifier.delivery import Delivery, Outcome, RecordStatus
 from shared.enterprises import AlertProfile, Enterprise, Preferences
 from shared.events import Channel, DeliveryEvent, MatchEvent
+from shared.interest import Answer, DeclineReason
 
 __all__ = [
     "ChannelSender",
     "DeadLetter",
     "Dispatch",
     "IntakeStore",
+    "InterestRepository",
     "OutcomeStore",
     "PreferenceRepository",
     "ProfileRepository",
     "Publish",
     "SendingStore",
     "Settle",
+    "TenderSummary",
 ]
 
 Publish = Callable[[DeliveryEvent], Awaitable[None]]
@@ -149,3 +153,32 @@ class PreferenceRepository(ProfileRepository, Protocol):
     async def set_consent(
         self, enterprise_id: str, channel: Channel, granted: bool, source: str, at: datetime
     ) -> None: ...
+
+
+@dataclass(frozen=True)
+class TenderSummary:
+    """The tender an answer link points at, as its pages show it."""
+
+    uid: str
+    title: str
+    buyer: str
+    documents_url: str | None
+
+
+class InterestRepository(Protocol):
+    """The answers to alerts and the tenders they are about (`InterestStore` in production)."""
+
+    async def tender(self, uid: str) -> TenderSummary | None: ...
+
+    async def answer(
+        self,
+        tender_uid: str,
+        enterprise_id: str,
+        answer: Answer,
+        reason: DeclineReason | None,
+        at: datetime,
+    ) -> None: ...
+
+    async def documents_opened(self, tender_uid: str, enterprise_id: str, at: datetime) -> None: ...
+
+    async def record(self, tender_uid: str, enterprise_id: str) -> dict[str, Any] | None: ...

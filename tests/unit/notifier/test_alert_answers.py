@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import datetime
-from typing import Any
 
 import httpx
 import pytest_asyncio
@@ -13,9 +12,10 @@ from fastapi import FastAPI
 from notifier.action_tokens import ActionSigner
 from notifier.alert_answers import AlertAnswers, alert_router
 from notifier.alert_links import AlertLinkBuilder
-from notifier.interest_store import TenderSummary
-from shared.interest import Answer, DeclineReason, interest_id
+from notifier.ports import TenderSummary
+from shared.interest import interest_id
 from tests.factories import make_enterprise
+from tests.fakes import InMemoryInterest
 from tests.unit.notifier.builders import SIGNER, a_match, utc
 
 NOW = utc(2026, 11, 29, 9, 0)
@@ -26,45 +26,21 @@ MATCH = a_match(ENTERPRISE, documents_url="https://seao.example/avis/1")
 LINKS = ALERTS.for_alert(ENTERPRISE.id, MATCH, "en")
 
 
-class Interest:
-    def __init__(self) -> None:
-        self.records: dict[str, dict[str, Any]] = {}
-
-    async def tender(self, uid: str) -> TenderSummary | None:
-        if uid != MATCH.tender.uid:
-            return None
-        return TenderSummary(
-            uid, "Entretien ménager", "Ville de Longueuil", "https://seao.example/avis/1"
-        )
-
-    async def answer(
-        self,
-        tender_uid: str,
-        enterprise_id: str,
-        answer: Answer,
-        reason: DeclineReason | None,
-        at: datetime,
-    ) -> None:
-        record = self.records.setdefault(interest_id(tender_uid, enterprise_id), {})
-        record.update(answer=answer.value, reason=reason.value if reason else None, answered_at=at)
-
-    async def documents_opened(self, tender_uid: str, enterprise_id: str, at: datetime) -> None:
-        record = self.records.setdefault(interest_id(tender_uid, enterprise_id), {})
-        record.setdefault("documents_first_at", at)
-        record["documents_last_at"] = at
-
-    async def record(self, tender_uid: str, enterprise_id: str) -> dict[str, Any] | None:
-        return self.records.get(interest_id(tender_uid, enterprise_id))
-
-
 class Codes:
     async def target(self, code: str, now: datetime) -> str | None:
         return f"/alert/{ALERTS.token(ENTERPRISE.id, MATCH)}?lang=en" if code == "c0de" else None
 
 
 @pytest_asyncio.fixture
-async def site() -> AsyncIterator[tuple[Interest, httpx.AsyncClient]]:
-    store = Interest()
+async def site() -> AsyncIterator[tuple[InMemoryInterest, httpx.AsyncClient]]:
+    store = InMemoryInterest(
+        TenderSummary(
+            MATCH.tender.uid,
+            "Entretien ménager",
+            "Ville de Longueuil",
+            "https://seao.example/avis/1",
+        )
+    )
     app = FastAPI()
     app.include_router(alert_router(AlertAnswers(store, ACTIONS, lambda: NOW, Codes())))
     transport = httpx.ASGITransport(app=app)
@@ -77,7 +53,7 @@ def _path(url: str) -> str:
 
 
 async def test_opening_an_answer_link_records_nothing_and_preselects_it(
-    site: tuple[Interest, httpx.AsyncClient],
+    site: tuple[InMemoryInterest, httpx.AsyncClient],
 ) -> None:
     store, client = site
     too_far = dict(LINKS.declined)["too_far"]
@@ -90,7 +66,7 @@ async def test_opening_an_answer_link_records_nothing_and_preselects_it(
 
 
 async def test_posting_records_one_answer_per_tender_and_enterprise(
-    site: tuple[Interest, httpx.AsyncClient],
+    site: tuple[InMemoryInterest, httpx.AsyncClient],
 ) -> None:
     store, client = site
     action = _path(LINKS.page)
@@ -107,7 +83,7 @@ async def test_posting_records_one_answer_per_tender_and_enterprise(
 
 
 async def test_a_decline_without_a_reason_is_refused_on_the_page(
-    site: tuple[Interest, httpx.AsyncClient],
+    site: tuple[InMemoryInterest, httpx.AsyncClient],
 ) -> None:
     store, client = site
     response = await client.post(_path(LINKS.page), data={"answer": "declined"})
@@ -117,7 +93,7 @@ async def test_a_decline_without_a_reason_is_refused_on_the_page(
 
 
 async def test_documents_are_counted_then_redirected(
-    site: tuple[Interest, httpx.AsyncClient],
+    site: tuple[InMemoryInterest, httpx.AsyncClient],
 ) -> None:
     store, client = site
     assert LINKS.documents is not None
@@ -128,7 +104,9 @@ async def test_documents_are_counted_then_redirected(
     assert record["documents_first_at"] == NOW
 
 
-async def test_forged_or_foreign_links_are_404(site: tuple[Interest, httpx.AsyncClient]) -> None:
+async def test_forged_or_foreign_links_are_404(
+    site: tuple[InMemoryInterest, httpx.AsyncClient],
+) -> None:
     store, client = site
     assert (await client.get("/documents/abc.def")).status_code == 404
     assert (await client.post("/alert/abc.def", data={"answer": "interested"})).status_code == 404
@@ -138,7 +116,7 @@ async def test_forged_or_foreign_links_are_404(site: tuple[Interest, httpx.Async
 
 
 async def test_a_short_link_leads_to_its_answer_page(
-    site: tuple[Interest, httpx.AsyncClient],
+    site: tuple[InMemoryInterest, httpx.AsyncClient],
 ) -> None:
     _, client = site
     found = await client.get("/a/c0de")
