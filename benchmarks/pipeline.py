@@ -178,7 +178,11 @@ async def run_rate(
 
         async def post(tender: dict[str, Any]) -> None:
             started = time.time()
-            response = await client.post("/v1/tenders", json=tender)
+            try:
+                response = await client.post("/v1/tenders", json=tender)
+            except httpx.HTTPError:  # ingest overwhelmed: counted, not retried
+                run.refused += 1
+                return
             if response.status_code == 202:
                 run.posted[tender["title"]] = started
             else:
@@ -444,9 +448,10 @@ async def main(args: argparse.Namespace) -> None:
 
 def _row(r: RateRun) -> str:
     achieved = len(r.posted) / r.push_seconds if r.push_seconds else 0.0
+    refused = f" ({r.refused:,} refused)" if r.refused else ""
     lat = r.latencies
     return (
-        f"| {r.rate:g} | {achieved:.1f} | {len(r.posted):,} | {len(lat):,} | "
+        f"| {r.rate:g} | {achieved:.1f} | {len(r.posted):,}{refused} | {len(lat):,} | "
         f"{_ms(_pct(lat, 0.5))} | {_ms(_pct(lat, 0.95))} | {_ms(_pct(lat, 0.99))} | "
         f"{_ms(max(lat, default=float('nan')))} | {r.drained_after:.1f} | "
         f"{_ms(r.first_third_p95)} → {_ms(r.last_third_p95)} | {r.missing} | "
