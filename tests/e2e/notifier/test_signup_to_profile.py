@@ -8,39 +8,26 @@ from __future__ import annotations
 from playwright.async_api import Browser, expect
 
 from notifier.signup_form import enterprise_id_for
-from tests.e2e.notifier.test_signup_to_reach import _link, _sign_up, site
+from tests.e2e.notifier.signup_site import SignupSite, link
 from tests.factories import tender_data
-from tests.pipeline import Pipeline
-from tests.stack_clients import MailSink, StackEndpoints
-from tests.vigie_command import run_vigie
-
-__all__ = ["site"]  # the pipeline fixture, shared with the sign-up-to-reach test
+from tests.stack_clients import MailSink
 
 
 async def test_sign_up_confirm_verify_edit_the_profile_then_the_alert(
-    stack: StackEndpoints,
-    namespace: str,
-    mail: MailSink,
-    browser: Browser,
-    site: tuple[Pipeline, str],
+    site: SignupSite, mail: MailSink, browser: Browser
 ) -> None:
-    pipeline, base = site
-    address = f"coop-{namespace}@example.org"
+    address = site.address
     page = await browser.new_page()
-    await _sign_up(page, base, address)
-    [confirmation] = await mail.wait_for(address, count=1)
-    await page.goto(_link(confirmation, "/signup/confirm/"))
-    await page.get_by_role("button", name="Confirmer mon inscription").click()
-    await expect(page.locator("h1")).to_have_text("Adresse confirmée")
-    code, said = await run_vigie(
-        stack, namespace, "enterprises", "verify", enterprise_id_for(address), "--by", "Opératrice"
+    await site.sign_up_and_confirm(page)
+    code, said = await site.vigie(
+        "enterprises", "verify", enterprise_id_for(address), "--by", "Opératrice"
     )
     assert code == 0, said
     [verified] = [
         m for m in await mail.wait_for(address, count=2) if "vérifiée" in str(m["subject"])
     ]
 
-    await page.goto(_link(verified, "/preferences/"))
+    await page.goto(link(verified, "/preferences/"))
     await page.get_by_role("link", name="Modifier les codes, mots-clés et territoires").click()
     await page.get_by_role("link", name="Modifier").first.click()
     # The code picker by keyboard, the territory picker by mouse.
@@ -57,14 +44,12 @@ async def test_sign_up_confirm_verify_edit_the_profile_then_the_alert(
     await expect(page.locator("#saved")).to_be_visible()
     await page.close()
 
-    title = f"Nettoyage de l'aréna {namespace}"
+    title = f"Nettoyage de l'aréna {site.namespace}"
     tender = tender_data(
         title=title,
         description="Lavage des surfaces.",
         classifications=[{"scheme": "CPV", "code": "90911200-8"}],
     )
-    async with pipeline.ingest_client() as client:
-        pushed = await client.post("/v1/tenders", json=tender)
-    assert pushed.status_code == 202, pushed.text
+    await site.push(tender)
     messages = await mail.wait_for(address, count=3, within=60)
     assert [m for m in messages if str(m["subject"]).startswith(title)]
