@@ -9,8 +9,8 @@ from typing import Any
 
 import httpx
 
-from tests.e2e.test_processes import vigie
 from tests.stack_clients import free_port
+from tests.vigie_command import vigie
 
 JOBS = {"vigie-ingest": 1, "vigie-matcher": 2, "vigie-notifier": 1, "vigie-lag-exporter": 1}
 

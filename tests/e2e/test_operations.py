@@ -17,16 +17,9 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.test_processes import vigie
 from tests.factories import enterprise_data, tender_data
-from tests.stack_clients import (
-    SERVICES,
-    TEST_SECRETS,
-    MailSink,
-    StackEndpoints,
-    free_service_ports,
-    vigie_env,
-)
+from tests.stack_clients import SERVICES, MailSink, StackEndpoints
+from tests.vigie_command import services_env, vigie
 from vigie_stack.config import StackConfig
 
 
@@ -39,17 +32,6 @@ def zipkin_url() -> str:
     except httpx.HTTPError as exc:
         pytest.fail(f"Zipkin does not answer at {url} ({exc!r}): vigie stack up --with tracing")
     return url
-
-
-def environment(stack: StackEndpoints, namespace: str, **more: str) -> dict[str, str]:
-    return vigie_env(
-        stack,
-        namespace,
-        **free_service_ports(),
-        VIGIE_LOG_FORMAT="json",
-        **TEST_SECRETS,
-        **more,
-    )
 
 
 def url_of(env: dict[str, str], service: str) -> str:
@@ -138,7 +120,7 @@ async def test_each_service_exposes_its_own_kafka_and_domain_series(
     tmp_path: Path,
     started: list[subprocess.Popen[bytes]],
 ) -> None:
-    env = environment(stack, namespace)
+    env = services_env(stack, namespace)
     await run_services(env, tmp_path, started)
     await send_one_tender(env, tmp_path, mail, {})
     tenders, matches = f"{namespace}.vigie.tenders.v1", f"{namespace}.vigie.matches.v1"
@@ -175,7 +157,7 @@ async def test_one_trace_follows_a_tender_through_the_three_services(
 ) -> None:
     """The test starts the trace itself (a W3C traceparent on the request), so it knows its id;
     the services carry it through Kafka's headers and export their spans to Zipkin."""
-    env = environment(
+    env = services_env(
         stack,
         namespace,
         VIGIE_TRACES_EXPORTER="zipkin",

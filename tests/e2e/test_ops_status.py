@@ -15,8 +15,8 @@ from aiokafka import AIOKafkaProducer
 
 from shared.events import TENDERS_TOPIC
 from shared.kafka.topics import dlq_topic
-from tests.e2e.test_processes import vigie
 from tests.stack_clients import StackEndpoints, read_topic
+from tests.vigie_command import vigie
 
 
 async def _status(env: dict[str, str], *args: str) -> tuple[int, dict[str, Any]]:

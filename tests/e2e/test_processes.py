@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import signal
 import subprocess
@@ -14,21 +13,14 @@ import httpx
 import pytest
 
 from tests.factories import enterprise_data, tender_data
-from tests.stack_clients import (
-    TEST_SECRETS,
-    MailSink,
-    StackEndpoints,
-    free_service_ports,
-    vigie_env,
-)
+from tests.stack_clients import MailSink, StackEndpoints
+from tests.vigie_command import services_env, vigie
 from vigie.services_runner import wait_for_ingest
 
 
 @pytest.fixture
 def service_env(stack: StackEndpoints, namespace: str) -> dict[str, str]:
-    return vigie_env(
-        stack, namespace, VIGIE_LOG_FORMAT="json", **free_service_ports(), **TEST_SECRETS
-    )
+    return services_env(stack, namespace)
 
 
 @pytest.fixture
@@ -48,21 +40,6 @@ def services(
         if process.poll() is None:
             process.kill()
             process.wait()
-
-
-async def vigie(env: dict[str, str], *args: str) -> tuple[int, str]:
-    """Runs the operators' command line; returns its exit code and output."""
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "vigie.cli",
-        *args,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    output = (await asyncio.wait_for(process.communicate(), 60))[0].decode()
-    return process.returncode or 0, output
 
 
 async def test_three_processes_carry_a_tender_to_an_email(

@@ -6,8 +6,8 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from tests.e2e.test_processes import vigie
 from tests.stack_clients import StackEndpoints
+from tests.vigie_command import vigie
 from vigie.lag_reader import read_snapshot
 
 
