@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import sys
 import time
-from enum import StrEnum
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
+
+from vigie.stack_names import Only, StackComponent, StackExtra, With
 
 from . import stack
 from .config import StackConfig
@@ -22,35 +23,10 @@ app = typer.Typer(
 console = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 120)
 
 
-class Name(StrEnum):
-    kafka = "kafka"
-    mongo = "mongo"
-    mail = "mail"
-    exporter = "exporter"
-    prometheus = "prometheus"
-    zipkin = "zipkin"
-
-
-class Extra(StrEnum):
-    """Groups of extra components: `--with monitoring`, `--with tracing`."""
-
-    monitoring = "monitoring"
-    tracing = "tracing"
-
-
-Only = Annotated[
-    list[Name] | None,
-    typer.Option("--only", help="Limit to this component (repeatable).", show_default=False),
-]
-With = Annotated[
-    list[Extra] | None,
-    typer.Option(
-        "--with",
-        help="Also start: monitoring (lag exporter :9308, Prometheus :9090), tracing (Zipkin "
-        ":9411). Repeatable.",
-        show_default=False,
-    ),
-]
+# One list of names for this CLI and the wheel's `vigie stack`, which offers them without the
+# stack installed.
+Name = StackComponent
+Extra = StackExtra
 
 
 def _say(message: str) -> None:

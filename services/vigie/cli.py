@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import os
-from enum import StrEnum
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -27,9 +26,7 @@ from vigie.dead_letters import DeadLetter, list_dead_letters, replay_dead_letter
 from vigie.enterprise_file import parse_enterprises
 from vigie.enterprise_store import upsert_enterprises
 from vigie.reach_command import reach
-
-if TYPE_CHECKING:
-    from vigie_stack.cli import Name
+from vigie.stack_names import Only, With
 
 # The local stack (`vigie_stack`: `vigie stack …`, `vigie demo`, `vigie services …`) is imported
 # by those commands only: the wheel leaves it out, and every other command works without it.
@@ -60,30 +57,6 @@ app.add_typer(ops_commands.app, name="ops")
 console = Console(highlight=False)
 
 
-class StackComponent(StrEnum):
-    """The local stack's components, as `vigie_stack.cli.Name` names them."""
-
-    kafka = "kafka"
-    mongo = "mongo"
-    mail = "mail"
-    exporter = "exporter"
-    prometheus = "prometheus"
-    zipkin = "zipkin"
-
-
-class StackExtra(StrEnum):
-    """Groups of extra components, as `vigie_stack.cli.Extra` names them."""
-
-    monitoring = "monitoring"
-    tracing = "tracing"
-
-
-Only = Annotated[
-    list[StackComponent] | None,
-    typer.Option("--only", help="Limit to this component (repeatable).", show_default=False),
-]
-
-
 def _stack_cli() -> ModuleType:
     """`vigie_stack.cli`, or a clear exit when the local stack is not installed."""
     try:
@@ -97,29 +70,15 @@ def _stack_cli() -> ModuleType:
     return stack_cli
 
 
-def _names(only: list[StackComponent] | None) -> list[Name] | None:
-    stack_cli = _stack_cli()
-    return [stack_cli.Name(component.value) for component in only] if only else None
-
-
 @stack_app.command("up")
 def stack_up(
     only: Only = None,
     timeout: Annotated[float, typer.Option(help="Seconds to wait for each component.")] = 90.0,
-    with_: Annotated[
-        list[StackExtra] | None,
-        typer.Option(
-            "--with",
-            help="Also start: monitoring (lag exporter :9308, Prometheus :9090 with the alert "
-            "rules of deploy/monitoring), tracing (Zipkin :9411). Repeatable.",
-            show_default=False,
-        ),
-    ] = None,
+    with_: With = None,
 ) -> None:
     """Install/build if needed, start, and wait until every component answers."""
     stack_cli = _stack_cli()
-    extras = [stack_cli.Extra(extra.value) for extra in with_ or []]
-    stack_cli.up(_names(only), timeout, extras)
+    stack_cli.up(only, timeout, with_)
 
 
 @app.callback()
@@ -147,7 +106,7 @@ def stack_down(
     if not only:
         for name in stop_services(StackConfig.from_env()):
             console.print(f"{name}: stopped")
-    stack_cli.down(_names(only), wipe)
+    stack_cli.down(only, wipe)
 
 
 @stack_app.command("status")
@@ -157,7 +116,7 @@ def stack_status(only: Only = None) -> None:
     from vigie.services_runner import replica_states
     from vigie_stack.config import StackConfig
 
-    stack_cli.status(_names(only))
+    stack_cli.status(only)
     table = Table("service", "pid")
     for state in replica_states(StackConfig.from_env(), os.environ):
         table.add_row(state.label, str(state.pid) if state.pid else "not running")
