@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,8 +21,13 @@ from shared.events import (
 from shared.kafka.topics import dlq_topic
 from shared.mongo import Document
 from tests.factories import make_enterprise, make_match, make_tender
-from tests.integration.notifier.harness import running_notifier
-from tests.integration.notifier.smtp_server import ScriptedHandler, scripted_smtp
+from tests.integration.notifier.harness import RunningNotifier, running_notifier
+from tests.integration.notifier.smtp_server import (
+    Script,
+    ScriptedHandler,
+    accept_all,
+    scripted_smtp,
+)
 from tests.stack_clients import StackEndpoints, free_port, read_all, read_topic, wait_until_consumed
 from vigie.dead_letters import replay_dead_letters
 from vigie.enterprise_store import upsert_enterprises
@@ -45,14 +51,35 @@ async def _until(condition: Callable[[], bool], within: float = 20.0) -> None:
         await asyncio.sleep(0.05)
 
 
-async def _delivery(db: AsyncDatabase[Document], match: MatchEvent, status: str) -> Document:
+async def _delivery(db: AsyncDatabase[Document], match: MatchEvent, **where: Any) -> Document:
+    """The match's delivery record once it is as `where` says (20 s at most)."""
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
-        found = await db["deliveries"].find_one({"match_id": match.match_id, "status": status})
+        found = await db["deliveries"].find_one({"match_id": match.match_id, **where})
         if found:
             return found
         await asyncio.sleep(0.05)
-    raise AssertionError(f"no {status} delivery for {match.match_id}")
+    raise AssertionError(f"no delivery {where} for {match.match_id}")
+
+
+async def _stored_match(db: AsyncDatabase[Document]) -> tuple[Enterprise, MatchEvent]:
+    """An enterprise in the store, and a match of a tender for it."""
+    enterprise = make_enterprise()
+    await upsert_enterprises(db, [enterprise])
+    return enterprise, _match(enterprise)
+
+
+@asynccontextmanager
+async def _notifier_behind(
+    stack: StackEndpoints, namespace: str, script: Script = accept_all, **settings: Any
+) -> AsyncIterator[tuple[ScriptedHandler, RunningNotifier]]:
+    """A notifier (fast retries, no pages) that sends through an SMTP server run by `script`."""
+    port = free_port()
+    with scripted_smtp(port, script) as smtp:
+        async with running_notifier(
+            stack, namespace, serve=False, smtp_port=port, **FAST, **settings
+        ) as notifier:
+            yield smtp, notifier
 
 
 def _fails_twice(recipient: str, attempt: int) -> str | None:
@@ -62,22 +89,18 @@ def _fails_twice(recipient: str, attempt: int) -> str | None:
 async def test_server_failing_twice_then_accepting_gets_exactly_one_message(
     stack: StackEndpoints, namespace: str, db: AsyncDatabase[Document]
 ) -> None:
-    enterprise = make_enterprise()
-    await upsert_enterprises(db, [enterprise])
-    match = _match(enterprise)
-    port = free_port()
-    with scripted_smtp(port, _fails_twice) as smtp:
-        async with running_notifier(stack, namespace, serve=False, smtp_port=port, **FAST) as n:
-            await n.send_match(match)
-            sent = await _delivery(db, match, "sent")
-            await n.send_match(match)  # redelivered by Kafka: still one message
-            deliveries = n.settings.topic(DELIVERIES_TOPIC)
-            await read_topic(stack.kafka_bootstrap, deliveries, 1)  # the send's outcome is out
-            # The redelivery handled and its effects durable: what it could publish, it has.
-            await wait_until_consumed(
-                stack.kafka_bootstrap, n.settings.notifier_group_id, n.settings.topic(MATCHES_TOPIC)
-            )
-            events = await read_all(stack.kafka_bootstrap, deliveries)
+    enterprise, match = await _stored_match(db)
+    async with _notifier_behind(stack, namespace, _fails_twice) as (smtp, n):
+        await n.send_match(match)
+        sent = await _delivery(db, match, status="sent")
+        await n.send_match(match)  # redelivered by Kafka: still one message
+        deliveries = n.settings.topic(DELIVERIES_TOPIC)
+        await read_topic(stack.kafka_bootstrap, deliveries, 1)  # the send's outcome is out
+        # The redelivery handled and its effects durable: what it could publish, it has.
+        await wait_until_consumed(
+            stack.kafka_bootstrap, n.settings.notifier_group_id, n.settings.topic(MATCHES_TOPIC)
+        )
+        events = await read_all(stack.kafka_bootstrap, deliveries)
 
     address = str(enterprise.contacts.email)
     assert smtp.tries[address] == 3
@@ -99,13 +122,11 @@ async def test_one_enterprise_failing_does_not_hold_back_the_others(
         waiting = recipient == slow_address and not handler.accepted_for(other_address)
         return "421 4.7.0 Busy" if waiting else None
 
-    port = free_port()
-    with scripted_smtp(port, defer_slow_until_other_is_in) as handler:
-        async with running_notifier(stack, namespace, serve=False, smtp_port=port, **FAST) as n:
-            await n.send_match(_match(slow, "Lent"))
-            await _until(lambda: handler.tries.get(slow_address, 0) >= 2)  # already retrying
-            await n.send_match(_match(other, "Autre"))
-            await _until(lambda: len(handler.accepted) == 2)
+    async with _notifier_behind(stack, namespace, defer_slow_until_other_is_in) as (handler, n):
+        await n.send_match(_match(slow, "Lent"))
+        await _until(lambda: handler.tries.get(slow_address, 0) >= 2)  # already retrying
+        await n.send_match(_match(other, "Autre"))
+        await _until(lambda: len(handler.accepted) == 2)
 
     assert [m["to"] for m in handler.accepted] == [[other_address], [slow_address]]
     assert handler.tries[other_address] == 1
@@ -114,21 +135,17 @@ async def test_one_enterprise_failing_does_not_hold_back_the_others(
 async def test_permanent_refusal_is_failed_and_dead_lettered(
     stack: StackEndpoints, namespace: str, db: AsyncDatabase[Document]
 ) -> None:
-    enterprise = make_enterprise()
-    await upsert_enterprises(db, [enterprise])
-    match = _match(enterprise)
+    enterprise, match = await _stored_match(db)
 
     def refuse(recipient: str, attempt: int) -> str | None:
         return "550 5.1.1 No such mailbox"
 
-    port = free_port()
-    with scripted_smtp(port, refuse) as smtp:
-        async with running_notifier(stack, namespace, serve=False, smtp_port=port, **FAST) as n:
-            await n.send_match(match)
-            failed = await _delivery(db, match, "failed")
-            matches = n.settings.topic(MATCHES_TOPIC)
-            [dead] = await read_topic(stack.kafka_bootstrap, dlq_topic(matches), 1, within=20)
-            events = await read_topic(stack.kafka_bootstrap, n.settings.topic(DELIVERIES_TOPIC), 1)
+    async with _notifier_behind(stack, namespace, refuse) as (smtp, n):
+        await n.send_match(match)
+        failed = await _delivery(db, match, status="failed")
+        matches = n.settings.topic(MATCHES_TOPIC)
+        [dead] = await read_topic(stack.kafka_bootstrap, dlq_topic(matches), 1, within=20)
+        events = await read_topic(stack.kafka_bootstrap, n.settings.topic(DELIVERIES_TOPIC), 1)
 
     assert smtp.tries[str(enterprise.contacts.email)] == 1  # never retried
     assert failed["detail"] == "recipient refused: [550]"
@@ -144,24 +161,20 @@ async def test_permanent_refusal_is_failed_and_dead_lettered(
 async def test_replaying_a_dead_letter_after_the_fix_sends_the_message(
     stack: StackEndpoints, namespace: str, db: AsyncDatabase[Document]
 ) -> None:
-    enterprise = make_enterprise()
-    await upsert_enterprises(db, [enterprise])
-    match = _match(enterprise)
+    enterprise, match = await _stored_match(db)
     mailbox_exists = False
 
     def refuse_until_fixed(recipient: str, attempt: int) -> str | None:
         return None if mailbox_exists else "550 5.1.1 No such mailbox"
 
-    port = free_port()
-    with scripted_smtp(port, refuse_until_fixed) as smtp:
-        async with running_notifier(stack, namespace, serve=False, smtp_port=port, **FAST) as n:
-            await n.send_match(match)
-            await _delivery(db, match, "failed")
-            dlq = dlq_topic(n.settings.topic(MATCHES_TOPIC))
-            await read_topic(stack.kafka_bootstrap, dlq, 1, within=20)
-            mailbox_exists = True  # the operator fixed the cause
-            replayed = await replay_dead_letters(stack.kafka_bootstrap, dlq, lambda _: None)
-            sent = await _delivery(db, match, "sent")
+    async with _notifier_behind(stack, namespace, refuse_until_fixed) as (smtp, n):
+        await n.send_match(match)
+        await _delivery(db, match, status="failed")
+        dlq = dlq_topic(n.settings.topic(MATCHES_TOPIC))
+        await read_topic(stack.kafka_bootstrap, dlq, 1, within=20)
+        mailbox_exists = True  # the operator fixed the cause
+        replayed = await replay_dead_letters(stack.kafka_bootstrap, dlq, lambda _: None)
+        sent = await _delivery(db, match, status="sent")
 
     assert replayed == 1
     assert len(smtp.accepted_for(str(enterprise.contacts.email))) == 1
@@ -171,29 +184,17 @@ async def test_replaying_a_dead_letter_after_the_fix_sends_the_message(
 async def test_connection_refused_is_retried_until_the_server_is_back(
     stack: StackEndpoints, namespace: str, db: AsyncDatabase[Document]
 ) -> None:
-    enterprise = make_enterprise()
-    await upsert_enterprises(db, [enterprise])
-    match = _match(enterprise)
+    _, match = await _stored_match(db)
     port = free_port()  # nothing listens there yet
     async with running_notifier(stack, namespace, serve=False, smtp_port=port, **FAST) as n:
         await n.send_match(match)
-        await _until_attempts(db, match, 2)
+        await _delivery(db, match, attempts={"$gte": 2})
         with scripted_smtp(port) as smtp:
-            sent = await _delivery(db, match, "sent")
+            sent = await _delivery(db, match, status="sent")
 
     assert len(smtp.accepted) == 1
     assert sent["attempts"] >= 2  # refused at least once, then sent
     assert "Connect" in sent["last_error"] or "refused" in sent["last_error"]
-
-
-async def _until_attempts(db: AsyncDatabase[Document], match: MatchEvent, attempts: int) -> None:
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        found = await db["deliveries"].find_one({"match_id": match.match_id})
-        if found and found["attempts"] >= attempts:
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError("the delivery was not retried")
 
 
 async def test_connections_are_reused_across_messages(
@@ -201,14 +202,9 @@ async def test_connections_are_reused_across_messages(
 ) -> None:
     enterprises = [make_enterprise() for _ in range(12)]
     await upsert_enterprises(db, enterprises)
-    port = free_port()
-    handler: ScriptedHandler
-    with scripted_smtp(port) as handler:
-        async with running_notifier(
-            stack, namespace, serve=False, smtp_port=port, smtp_connections=2, **FAST
-        ) as notifier:
-            for enterprise in enterprises:
-                await notifier.send_match(_match(enterprise))
-            await _until(lambda: len(handler.accepted) == 12)
+    async with _notifier_behind(stack, namespace, smtp_connections=2) as (handler, notifier):
+        for enterprise in enterprises:
+            await notifier.send_match(_match(enterprise))
+        await _until(lambda: len(handler.accepted) == 12)
 
     assert handler.sessions <= 2
