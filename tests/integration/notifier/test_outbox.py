@@ -104,11 +104,17 @@ async def _empty_outbox(db: AsyncDatabase[Document]) -> bool:
     return await db["outbox"].count_documents({}) == 0
 
 
+async def _stored_daily_reader(db: AsyncDatabase[Document]) -> Enterprise:
+    """An enterprise in the store that reads its alerts in a daily digest at 8:00."""
+    enterprise = make_enterprise(language="fr", preferences={"cadence": "daily", "digest_hour": 8})
+    await upsert_enterprises(db, [enterprise])
+    return enterprise
+
+
 async def test_a_digest_lists_its_items_and_gathers_them_by_key(
     stack: StackEndpoints, namespace: str, db: AsyncDatabase[Document], mail: MailSink
 ) -> None:
-    enterprise = make_enterprise(language="fr", preferences={"cadence": "daily", "digest_hour": 8})
-    await upsert_enterprises(db, [enterprise])
+    enterprise = await _stored_daily_reader(db)
     first = _match(enterprise, make_tender(title="Déneigement"))
     second = _match(enterprise, make_tender(title="Tonte de gazon"))
     items = [delivery_key(first, Channel.EMAIL), delivery_key(second, Channel.EMAIL)]
@@ -234,8 +240,7 @@ async def test_two_senders_never_both_lease_one_key(db: AsyncDatabase[Document])
 async def test_a_crash_between_a_held_item_and_its_digest_is_repaired_by_redelivery(
     stack: StackEndpoints, namespace: str, db: AsyncDatabase[Document], mail: MailSink
 ) -> None:
-    enterprise = make_enterprise(language="fr", preferences={"cadence": "daily", "digest_hour": 8})
-    await upsert_enterprises(db, [enterprise])
+    enterprise = await _stored_daily_reader(db)
     match = _match(enterprise, make_tender(title="Déneigement"))
     key = delivery_key(match, Channel.EMAIL)
     at = DAWN + timedelta(hours=2)
