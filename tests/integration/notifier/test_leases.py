@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest_asyncio
 from pymongo.asynchronous.database import AsyncDatabase
@@ -46,6 +46,14 @@ async def _two_instances(
     return one, two
 
 
+async def _taken(store: DeliveryStore, at: datetime, number: int) -> Delivery:
+    """KEY leased by `store` at `at` for 60 s, as its lease `number`."""
+    lease = await store.lease(KEY, at, 60)
+    assert lease is not None
+    assert lease.lease == number
+    return lease
+
+
 @pytest_asyncio.fixture(loop_scope="session")
 async def one_message(db: AsyncDatabase[Document], other_db: AsyncDatabase[Document]) -> Instances:
     """Two instances' stores, and one message (KEY) scheduled for now."""
@@ -72,16 +80,12 @@ async def test_an_expired_lease_is_taken_over_and_its_old_holder_is_fenced_off(
 ) -> None:
     one, two = one_message
 
-    first = await one.lease(KEY, NOW, 60)
-    assert first is not None
-    assert first.lease == 1
+    await _taken(one, NOW, 1)
     assert await two.lease(KEY, NOW + timedelta(seconds=59), 60) is None  # still held
     assert await one.holds(KEY, 1, NOW + timedelta(seconds=20), 30)
     assert not await one.holds(KEY, 1, NOW + timedelta(seconds=40), 30)  # too little left
 
-    second = await two.lease(KEY, NOW + timedelta(seconds=61), 60)
-    assert second is not None
-    assert second.lease == 2
+    await _taken(two, NOW + timedelta(seconds=61), 2)
     assert not await one.holds(KEY, 1, NOW + timedelta(seconds=61), 0)  # taken over
     assert await two.holds(KEY, 2, NOW + timedelta(seconds=62), 30)
 
@@ -90,12 +94,9 @@ async def test_a_released_lease_lets_the_rescheduled_message_go_when_due(
     one_message: Instances,
 ) -> None:
     one, two = one_message
-    held = await one.lease(KEY, NOW, 60)
-    assert held is not None
+    held = await _taken(one, NOW, 1)
     retry_at = NOW + timedelta(seconds=5)
     await one.reschedule(KEY, retry_at, NOW, held.attempts)
     await one.release(KEY, held.lease, NOW)
 
-    again = await two.lease(KEY, retry_at, 60)
-    assert again is not None
-    assert again.lease == 2
+    await _taken(two, retry_at, 2)
