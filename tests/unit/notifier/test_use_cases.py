@@ -58,10 +58,15 @@ def rig(enterprise: Enterprise, failures: list[Exception] | None = None) -> Rig:
     return Rig(store, email, events, dead_letters, clock, notifier, deliverer)
 
 
+def an_alert(enterprise: Enterprise) -> tuple[MatchEvent, str]:
+    """A match for `enterprise`, and the key of its email delivery."""
+    match = a_match(enterprise)
+    return match, delivery_key(match, Channel.EMAIL)
+
+
 async def test_an_instant_alert_is_sent_once_and_recorded() -> None:
     enterprise = make_enterprise()
-    match = a_match(enterprise)
-    key = delivery_key(match, Channel.EMAIL)
+    match, key = an_alert(enterprise)
     r = rig(enterprise)
 
     await r.consume(match)
@@ -89,8 +94,7 @@ async def test_a_redelivered_match_sends_nothing() -> None:
 
 async def test_a_transient_failure_is_rescheduled_with_backoff_then_sent() -> None:
     enterprise = make_enterprise()
-    match = a_match(enterprise)
-    key = delivery_key(match, Channel.EMAIL)
+    match, key = an_alert(enterprise)
     r = rig(enterprise, [TransientDeliveryError("SMTP 451 try later")])
 
     await r.consume(match)
@@ -116,8 +120,7 @@ async def test_a_transient_failure_is_rescheduled_with_backoff_then_sent() -> No
 
 async def test_a_transient_failure_that_persists_fails_after_its_attempts() -> None:
     enterprise = make_enterprise()
-    match = a_match(enterprise)
-    key = delivery_key(match, Channel.EMAIL)
+    match, key = an_alert(enterprise)
     r = rig(enterprise, [TransientDeliveryError("timeout")] * RETRY.attempts)
 
     await r.consume(match)
@@ -132,8 +135,7 @@ async def test_a_transient_failure_that_persists_fails_after_its_attempts() -> N
 
 async def test_a_permanent_failure_is_recorded_failed_and_dead_lettered() -> None:
     enterprise = make_enterprise()
-    match = a_match(enterprise)
-    key = delivery_key(match, Channel.EMAIL)
+    match, key = an_alert(enterprise)
     r = rig(enterprise, [PermanentDeliveryError("SMTP 550 no such user")])
 
     await r.consume(match)
@@ -149,8 +151,7 @@ async def test_a_permanent_failure_is_recorded_failed_and_dead_lettered() -> Non
 async def test_quiet_hours_defer_the_alert_to_their_end() -> None:
     # NOW is 10:00 in Toronto: inside 09:00–12:00, which ends at 17:00 UTC.
     enterprise = make_enterprise(preferences={"quiet_hours": {"start": "09:00", "end": "12:00"}})
-    match = a_match(enterprise)
-    key = delivery_key(match, Channel.EMAIL)
+    match, key = an_alert(enterprise)
     r = rig(enterprise)
 
     await r.consume(match)
@@ -171,8 +172,7 @@ async def test_quiet_hours_defer_the_alert_to_their_end() -> None:
 
 async def test_consent_withdrawn_before_sending_suppresses_the_message() -> None:
     enterprise = make_enterprise(preferences={"quiet_hours": {"start": "09:00", "end": "12:00"}})
-    match = a_match(enterprise)
-    key = delivery_key(match, Channel.EMAIL)
+    match, key = an_alert(enterprise)
     r = rig(enterprise)
     await r.consume(match)  # deferred past the quiet hours
 
@@ -192,8 +192,7 @@ async def test_consent_withdrawn_before_sending_suppresses_the_message() -> None
 
 async def test_a_match_without_consent_is_recorded_suppressed() -> None:
     enterprise = make_enterprise()
-    match = a_match(enterprise)
-    key = delivery_key(match, Channel.EMAIL)
+    match, key = an_alert(enterprise)
     r = rig(enterprise.model_copy(update={"consent": {}}))  # withdrawn since it was matched
 
     await r.consume(match)
