@@ -30,7 +30,10 @@ async def test_consumer_group_command_lists_and_describes_a_group(
     topic, group = f"{namespace}.vigie.tenders.v1", f"{namespace}-matcher"
     for _ in range(3):
         await produce(stack.kafka_bootstrap, topic, b"{}")
-    consumer = AIOKafkaConsumer(bootstrap_servers=stack.kafka_bootstrap, group_id=group)
+    # No auto-commit: on stop it would commit the position it fetched over the offset set here.
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=stack.kafka_bootstrap, group_id=group, enable_auto_commit=False
+    )
     await consumer.start()
     try:
         consumer.assign([TopicPartition(topic, 0)])
