@@ -20,6 +20,7 @@ from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
 from shared.kafka.topic_reader import read_from_start
+from vigie.lag_reader import read_snapshot
 from vigie_stack import probes
 from vigie_stack.components import Kafka, Mail, Mongo
 from vigie_stack.config import StackConfig
@@ -112,6 +113,19 @@ async def read_all(
     finally:
         await consumer.stop()
     return records
+
+
+async def group_members(
+    bootstrap: str, topic_prefix: str, group: str, count: int, within: float = 60.0
+) -> int:
+    """The group's live members once there are `count`, or what there are after `within` s."""
+    deadline = time.monotonic() + within
+    while True:
+        snapshot = await read_snapshot(bootstrap, topic_prefix)
+        found = {g.group: g.members for g in snapshot.groups}.get(group, 0)
+        if found == count or time.monotonic() > deadline:
+            return found
+        await asyncio.sleep(0.5)
 
 
 async def wait_until_consumed(bootstrap: str, group: str, topic: str, within: float = 30.0) -> None:

@@ -3,23 +3,10 @@ its consumer group, each replica has its own pidfile and port, and `down` stops 
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
-from tests.stack_clients import StackEndpoints
+from tests.stack_clients import StackEndpoints, group_members
 from tests.vigie_command import vigie
-from vigie.lag_reader import read_snapshot
-
-
-async def _members(bootstrap: str, prefix: str, group: str, count: int, within: float) -> int:
-    """The group's live members once there are `count`, or what there are after `within` s."""
-    deadline = asyncio.get_running_loop().time() + within
-    while True:
-        snapshot = await read_snapshot(bootstrap, prefix)
-        found = {g.group: g.members for g in snapshot.groups}.get(group, 0)
-        if found == count or asyncio.get_running_loop().time() > deadline:
-            return found
-        await asyncio.sleep(0.5)
 
 
 async def test_replicas_share_the_group_and_each_has_its_pidfile_and_port(
@@ -41,7 +28,7 @@ async def test_replicas_share_the_group_and_each_has_its_pidfile_and_port(
 
     # Both matchers consume in one group (they joined once the tenders topic existed).
     group = f"{namespace}-matcher"
-    members = await _members(stack.kafka_bootstrap, f"{namespace}.", group, 2, within=60)
+    members = await group_members(stack.kafka_bootstrap, f"{namespace}.", group, 2, within=60)
     assert members == 2
 
     # Asking for one matcher stops the second one; up is idempotent for the others.

@@ -27,6 +27,7 @@ from tests.stack_clients import (
     TEST_SECRETS,
     PrivateMailSink,
     StackEndpoints,
+    group_members,
     vigie_env,
     wait_until_consumed,
 )
@@ -60,6 +61,10 @@ async def test_a_rebalance_mid_stream_sends_every_message_once(
     fleet = Fleet(_env(stack, namespace, private_mail.port), tmp_path)
     first, _ = fleet.add("notifier"), fleet.add("notifier")
     try:
+        # Both in the group before any match: on a busy machine the second process may start
+        # after the first has sent everything, and no instance would then share the work.
+        group = f"{namespace}-notifier"
+        assert await group_members(stack.kafka_bootstrap, f"{namespace}.", group, 2) == 2
         await _produce(
             stack.kafka_bootstrap, topic, [(m.key, m.model_dump_json()) for m in matches]
         )
@@ -72,7 +77,7 @@ async def test_a_rebalance_mid_stream_sends_every_message_once(
         # in between, so the fault lasts until the process is seen dead.
         dead_at = time.time()
         caught = await _until_caught(private_mail, expected, len(expected), within=90)
-        await wait_until_consumed(stack.kafka_bootstrap, f"{namespace}-notifier", topic, 60)
+        await wait_until_consumed(stack.kafka_bootstrap, group, topic, 60)
         await _until_empty_outbox(db)
         caught = _caught(private_mail, expected)
     finally:
