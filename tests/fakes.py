@@ -9,7 +9,7 @@ from typing import Any
 
 from ingest.publisher_scope import Publisher
 from ingest.revisions import Current, Decision, Stored, TenderStatus, Write, content_hash
-from matcher.history import Entry, earlier_of, entries_of
+from matcher.history import Entry, entries_of
 from notifier.delivery import Delivery, Outcome, RecordStatus, settled
 from notifier.ports import TenderSummary
 from shared.enterprises import AlertProfile, Consent, Enterprise, Preferences
@@ -128,8 +128,8 @@ class InMemoryMatcherStore:
     async def enterprises(self, ids: Sequence[str]) -> dict[str, Enterprise]:
         return {i: self.enterprises_by_id[i] for i in ids if i in self.enterprises_by_id}
 
-    async def earlier_matches(self, tender_uid: str, revision: int) -> dict[str, str]:
-        return earlier_of(self.entries.get(tender_uid, []), revision)
+    async def match_history(self, tender_uids: Sequence[str]) -> dict[str, list[Entry]]:
+        return {uid: list(self.entries[uid]) for uid in tender_uids if uid in self.entries}
 
     async def record(self, matches: Sequence[MatchEvent]) -> None:
         for match in matches:

@@ -19,8 +19,9 @@ from matcher.store import MongoMatcherStore
 from shared.clock import Clock, utc_now
 from shared.events import ENTERPRISES_TOPIC, MATCHES_TOPIC, TENDERS_TOPIC, TenderEvent
 from shared.health import service_health
+from shared.kafka.batch import subscribe_guarded_batch
 from shared.kafka.broker import make_broker
-from shared.kafka.consumer import RetryPolicy, subscribe_guarded
+from shared.kafka.consumer import RetryPolicy
 from shared.kafka.topics import ensure_vigie_topics
 from shared.mongo import Document, database, make_client
 from shared.operations_http import operations_app
@@ -108,13 +109,15 @@ def subscribe_tenders(
     matcher: TenderMatcher,
     retry: RetryPolicy | None = None,
 ) -> None:
-    """The matcher's consumer path: each tender event parsed and matched, retried on failure,
-    dead-lettered when it cannot be parsed or still fails (shared.kafka.consumer)."""
-    subscribe_guarded(
+    """The matcher's consumer path: tender events parsed and matched by batches (whatever has
+    arrived, up to `matcher_batch_size`), retried on failure, then record by record, and
+    dead-lettered when one cannot be parsed or still fails (shared.kafka.batch)."""
+    subscribe_guarded_batch(
         broker,
         settings.topic(TENDERS_TOPIC),
         settings.matcher_group_id,
         TenderEvent.model_validate_json,
-        matcher.handle,
+        matcher.handle_batch,
         retry,
+        max_records=settings.matcher_batch_size,
     )

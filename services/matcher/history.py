@@ -24,6 +24,14 @@ def entries_of(matches: Sequence[MatchEvent]) -> list[Entry]:
     ]
 
 
+def entries_by_tender(matches: Sequence[MatchEvent]) -> dict[str, list[Entry]]:
+    """`entries_of` grouped by tender uid, in the order the matches came."""
+    grouped: dict[str, list[Entry]] = {}
+    for match, entry in zip(matches, entries_of(matches), strict=True):
+        grouped.setdefault(match.tender.uid, []).append(entry)
+    return grouped
+
+
 def earlier_of(entries: Sequence[Mapping[str, Any]], revision: int) -> dict[str, str]:
     """Enterprise id → profile id of the matches of revisions before `revision`, cancellations
     left out; for an enterprise matched at several, the latest revision's profile."""

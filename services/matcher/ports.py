@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
+from matcher.history import Entry
 from shared.enterprises import Enterprise
 from shared.events import MatchEvent
 
@@ -25,14 +26,14 @@ class MatcherStore(Protocol):
         deleted."""
         ...
 
-    async def earlier_matches(self, tender_uid: str, revision: int) -> dict[str, str]:
-        """Enterprise id → profile id of this tender's matches at revisions before `revision`,
-        cancellations left out (see matcher.history.earlier_of)."""
+    async def match_history(self, tender_uids: Sequence[str]) -> dict[str, list[Entry]]:
+        """Who each of these tenders matched at which revision (matcher.history's entries), by
+        tender uid; a tender never matched is absent. One read for a whole batch."""
         ...
 
     async def record(self, matches: Sequence[MatchEvent]) -> None:
-        """Stores one tender revision's matches; recording the same ones again changes
-        nothing."""
+        """Stores matches, of any number of tenders and revisions, with their history entries;
+        recording the same ones again changes nothing."""
         ...
 
 

@@ -7,16 +7,18 @@ Written against the protocols of matcher.ports, so it imports no I/O: the compos
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 
 import structlog
 
 from matcher.catalogue import EnterpriseCatalogue
 from matcher.decisions import plan_for
+from matcher.history import Entry, earlier_of, entries_of
 from matcher.ports import EnterpriseChanges, MatcherStore, MatchPublisher
 from matcher.rules import Candidate
 from shared.clock import Clock, utc_now
-from shared.events import TenderEvent, TenderEventKind
-from shared.kafka.coordinates import Coordinates
+from shared.events import MatchEvent, TenderEvent, TenderEventKind
+from shared.kafka.coordinates import Consumed, Coordinates
 
 log = structlog.get_logger()
 
@@ -24,8 +26,8 @@ log = structlog.get_logger()
 class TenderMatcher:
     """Matches tenders against the catalogue.
 
-    `changes.catch_up()` is awaited before each tender, so a tender published right after a
-    profile change sees that change. `clock` decides which tenders are still open.
+    `changes.catch_up()` is awaited before each batch of tenders, so a tender published right
+    after a profile change sees that change. `clock` decides which tenders are still open.
     """
 
     def __init__(
@@ -67,32 +69,49 @@ class TenderMatcher:
             log.info("catalogue_changed", changed=count, enterprises=len(self.catalogue))
 
     async def handle(self, event: TenderEvent, at: Coordinates) -> None:
-        """Match one tender event, read from Kafka at `at`."""
-        tender = event.tender
-        with structlog.contextvars.bound_contextvars(
-            tender_uid=tender.uid, revision=tender.revision
-        ):
-            candidates, matches = await self._match(event)
+        """Match one tender event, read from Kafka at `at`: a batch of one."""
+        await self.handle_batch([Consumed(event, at)])
+
+    async def handle_batch(self, batch: Sequence[Consumed[TenderEvent]]) -> None:
+        """Match tender events read together, in their order, so a later revision of a tender
+        sees the matches of an earlier one in the same batch. The batch costs one catch-up with
+        the enterprise changes, one read of the tenders' match history, one write of all their
+        matches and one publication, instead of as many per tender."""
+        await self._changes.catch_up()
+        history = await self._store.match_history([c.event.tender.uid for c in batch])
+        planned: list[MatchEvent] = []
+        outcomes: list[tuple[Consumed[TenderEvent], int, int]] = []
+        for consumed in batch:
+            candidates, matches = self._plan(consumed.event, history)
+            planned += matches
+            outcomes.append((consumed, candidates, len(matches)))
+        # Stored before published: a crash in between republishes the same event ids.
+        await self._store.record(planned)
+        await self._publisher.publish(planned)
+        for consumed, candidates, matched in outcomes:
+            tender = consumed.event.tender
             log.info(
                 "tender_matched",
-                kind=event.kind.value,
+                tender_uid=tender.uid,
+                revision=tender.revision,
+                kind=consumed.event.kind.value,
                 candidates=candidates,
-                matches=matches,
-                **at.fields(),
+                matches=matched,
+                **consumed.at.fields(),
             )
 
-    async def _match(self, event: TenderEvent) -> tuple[int, int]:
-        """Store then publish the event's matches; how many candidates and matches it had."""
+    def _plan(
+        self, event: TenderEvent, history: dict[str, list[Entry]]
+    ) -> tuple[int, list[MatchEvent]]:
+        """The event's matches and how many candidates it had; its entries join `history`."""
         tender = event.tender
-        await self._changes.catch_up()
-        earlier = await self._store.earlier_matches(tender.uid, tender.revision)
+        entries = history.setdefault(tender.uid, [])
+        earlier = earlier_of(entries, tender.revision)
         if event.kind == TenderEventKind.CANCELLED:
             # A cancellation reaches the earlier matches and evaluates no profile.
             candidates = [Candidate(e, frozenset()) for e in self.catalogue.known(earlier)]
         else:
             candidates = self.catalogue.candidates(tender)
         matches = plan_for(event, candidates, earlier, self._clock())
-        # Stored before published: a crash in between republishes the same event ids.
-        await self._store.record(matches)
-        await self._publisher.publish(matches)
-        return len(candidates), len(matches)
+        entries += entries_of(matches)
+        return len(candidates), matches

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pydantic import Field
+
 from shared.settings import CommonSettings
 
 
@@ -11,3 +13,6 @@ class MatcherSettings(CommonSettings):
     # Enterprise changes reach the profile index as events (vigie.enterprises.v1); it is also
     # rebuilt from MongoDB this often, for a change written without being announced.
     matcher_full_reload_seconds: float = 3600.0
+    # Tender events matched together at most: one history read, one write and one publication
+    # for the lot. A batch takes what has arrived and waits for no more, so it adds no latency.
+    matcher_batch_size: int = Field(default=200, ge=1, le=5000)

@@ -5,7 +5,7 @@ on MongoDB and on the local stack's FerretDB (which serves nothing else from an 
 - enterprises are read all at once only for the catalogue's full reload, else by id;
 - each match is its own document (`_id` = match id, the audit record with its reasons), and
   `tender_matches` keeps, under the tender uid, who was matched at which revision: the earlier
-  matches of a tender are one read.
+  matches of a batch of tenders are one `_id $in` read.
 """
 
 from __future__ import annotations
@@ -14,9 +14,10 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 import structlog
+from pymongo import UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 
-from matcher.history import earlier_of, entries_of
+from matcher.history import Entry, entries_by_tender
 from shared.enterprises import Enterprise
 from shared.events import MatchEvent
 from shared.mongo import Document, insert_new, retrying
@@ -79,24 +80,28 @@ class MongoMatcherStore:
         found = (_enterprise(document) for document in documents)
         return {enterprise.id: enterprise for enterprise in found if enterprise is not None}
 
-    async def earlier_matches(self, tender_uid: str, revision: int) -> dict[str, str]:
-        """Enterprise id → profile id, for the matches of earlier revisions of this tender."""
-        found = await retrying(lambda: self._tender_matches.find_one({"_id": tender_uid}))
-        return earlier_of(found["entries"], revision) if found else {}
+    async def match_history(self, tender_uids: Sequence[str]) -> dict[str, list[Entry]]:
+        """Entries by tender uid, in one `_id $in` read."""
+        uids = list(dict.fromkeys(tender_uids))
+        documents = await retrying(
+            lambda: self._tender_matches.find({"_id": {"$in": uids}}).to_list()
+        )
+        return {document["_id"]: list(document["entries"]) for document in documents}
 
     async def record(self, matches: Sequence[MatchEvent]) -> None:
-        """Idempotent: recording the same matches again changes nothing. All of them are one
-        tender's (one revision), as the matcher produces them."""
+        """Idempotent: recording the same matches again changes nothing. Two round trips
+        whatever the batch: one insert of the match documents, one bulk of history updates
+        (one per tender)."""
         if not matches:
             return
         now = datetime.now(UTC)
         await insert_new(self._matches, [_match_document(match, now) for match in matches])
-        entries = entries_of(matches)
-        tender_uid = matches[0].tender.uid
-        await retrying(
-            lambda: self._tender_matches.update_one(
+        updates = [
+            UpdateOne(
                 {"_id": tender_uid},
                 {"$addToSet": {"entries": {"$each": entries}}},
                 upsert=True,
             )
-        )
+            for tender_uid, entries in entries_by_tender(matches).items()
+        ]
+        await retrying(lambda: self._tender_matches.bulk_write(updates, ordered=False))

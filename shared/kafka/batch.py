@@ -13,9 +13,8 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
 from functools import partial
-from typing import Any, Generic, TypeVar
+from typing import Any, TypeVar
 
 import structlog
 from aiokafka import ConsumerRecord
@@ -30,18 +29,12 @@ from shared.kafka.consumer import (
     handle_with_retries,
     send_to_dlq,
 )
-from shared.kafka.coordinates import Coordinates
+
+# Consumed is re-exported: handlers of batches take it from here or from coordinates.
+from shared.kafka.coordinates import Consumed as Consumed
 
 T = TypeVar("T")
 log = structlog.get_logger()
-
-
-@dataclass(frozen=True)
-class Consumed(Generic[T]):
-    """A parsed record and where it was read (for dead-letter headers and audit)."""
-
-    event: T
-    at: Coordinates
 
 
 HandleBatch = Callable[[list[Consumed[T]]], Awaitable[None]]
@@ -75,7 +68,8 @@ async def process_batch(
             await send_to_dlq(broker, record, f"cannot parse: {exc}", attempts=1)
             continue
         pairs.append((record, Consumed(event, coordinates(record))))
-    if not pairs:
+    if len(pairs) < 2:  # one record: its own retries and dead letter, not twice as many
+        await _one_by_one(broker, pairs, handle, retry)
         return
     batch = [consumed for _, consumed in pairs]
     for attempt in range(1, retry.attempts + 1):

@@ -8,7 +8,9 @@ dead letter later) or names them gets them as an argument, not from the logging 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -29,3 +31,11 @@ class Coordinates:
             return cls(str(fields["topic"]), int(fields["partition"]), int(fields["offset"]))
         except (KeyError, TypeError, ValueError):
             return None
+
+
+@dataclass(frozen=True)
+class Consumed(Generic[T]):
+    """A parsed record and where it was read (for dead-letter headers and audit)."""
+
+    event: T
+    at: Coordinates

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from matcher.history import earlier_of
 from matcher.service import TenderMatcher
 from shared.enterprises import Enterprise
 from shared.events import MatchKind, Tender, TenderEvent, TenderEventKind
-from shared.kafka.coordinates import Coordinates
+from shared.kafka.coordinates import Consumed, Coordinates
 from tests.factories import NOW, enterprise_data, make_enterprise, make_tender
 from tests.fakes import AnnouncedChanges, InMemoryMatcherStore, ManualClock, RecordingMatchPublisher
 
@@ -53,7 +54,8 @@ async def test_a_published_tender_is_stored_then_published_for_those_it_fits() -
     assert rig.store.matches == {match.match_id: match}
     assert match.profile_id == "p1"
     assert match.reasons[0].code == "code"
-    assert await rig.store.earlier_matches(tender.uid, tender.revision + 1) == {fits.id: "p1"}
+    [entries] = (await rig.store.match_history([tender.uid])).values()
+    assert earlier_of(entries, tender.revision + 1) == {fits.id: "p1"}
 
 
 async def test_a_publication_that_failed_is_published_again_with_the_same_event_ids() -> None:
@@ -188,3 +190,39 @@ async def test_a_removed_enterprise_is_matched_no_more() -> None:
     rig.changes.announce(enterprise.id)
 
     assert await rig.handle(TenderEventKind.PUBLISHED, make_tender()) == {}
+
+
+async def test_a_batch_sees_the_matches_of_an_earlier_revision_in_the_same_batch() -> None:
+    rig = Rig(fits := make_enterprise(), make_enterprise(profiles=ELSEWHERE))
+    await rig.matcher.load_all()
+    first = make_tender()
+    amended = first.model_copy(update={"revision": first.revision + 1})
+    cancelled = first.model_copy(update={"revision": first.revision + 2})
+    batch = [
+        Consumed(TenderEvent(kind=TenderEventKind.PUBLISHED, tender=first), AT),
+        Consumed(TenderEvent(kind=TenderEventKind.AMENDED, tender=amended), AT),
+        Consumed(TenderEvent(kind=TenderEventKind.CANCELLED, tender=cancelled), AT),
+    ]
+    await rig.matcher.handle_batch(batch)
+    assert [(m.enterprise_id, m.kind) for m in rig.publisher.events] == [
+        (fits.id, MatchKind.NEW),
+        (fits.id, MatchKind.AMENDED),
+        (fits.id, MatchKind.CANCELLED),
+    ]
+    assert len(rig.publisher.batches) == 1  # stored and published together
+
+
+async def test_a_batch_of_tenders_is_matched_each_for_its_own_enterprises() -> None:
+    near, far = make_enterprise(), make_enterprise(profiles=ELSEWHERE)
+    rig = Rig(near, far)
+    await rig.matcher.load_all()
+    here, there = make_tender(), make_tender(place_of_performance=["FR-35"])
+    await rig.matcher.handle_batch(
+        [
+            Consumed(TenderEvent(kind=TenderEventKind.PUBLISHED, tender=here), AT),
+            Consumed(TenderEvent(kind=TenderEventKind.PUBLISHED, tender=there), AT),
+        ]
+    )
+    reached = {(m.tender.uid, m.enterprise_id) for m in rig.publisher.events}
+    assert reached == {(here.uid, near.id), (there.uid, far.id)}
+    assert set(rig.store.entries) == {here.uid, there.uid}
