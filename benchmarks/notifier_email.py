@@ -28,15 +28,17 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from aiokafka import AIOKafkaProducer, ConsumerRecord
+from pymongo import monitoring
 from pymongo.asynchronous.database import AsyncDatabase
 
 from benchmarks.report import replace_measured_block
@@ -59,6 +61,9 @@ from shared.events import (
 from shared.kafka.topic_reader import read_from_start
 from shared.logging import configure_logging
 from shared.mongo import Document, make_client
+from shared.tracing import configure_tracing
+from vigie_stack import probes
+from vigie_stack.components import Mongo
 from vigie_stack.config import StackConfig
 
 OUT = Path(__file__).parents[1] / "docs" / "PERFORMANCE-notifier.md"
@@ -105,6 +110,41 @@ def sink_server() -> Iterator[tuple[str, int, int]]:
     finally:
         process.terminate()
         process.wait(10)
+
+
+@contextmanager
+def private_mongo() -> Iterator[tuple[str, int]]:
+    """The stack's MongoDB stand-in binary on a free port with a data folder of its own, until
+    the benchmark ends: its URL and process id. Its CPU is then the benchmark's alone, not mixed
+    with what the neighbours' tests ask of the shared one."""
+    port = _free_port()
+    url = f"mongodb://127.0.0.1:{port}/"
+    with tempfile.TemporaryDirectory(prefix="vigie-bench-mongo-") as data:
+        process = subprocess.Popen(  # noqa: S603 - the stack's own binary
+            [
+                str(Mongo(StackConfig.from_env()).binary),
+                "--listen-addr",
+                f"127.0.0.1:{port}",
+                "--data-dir",
+                data,
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    probes.mongo(url)
+                    break
+                except Exception:
+                    if time.monotonic() > deadline or process.poll() is not None:
+                        raise
+                    time.sleep(0.1)
+            yield url, process.pid
+        finally:
+            process.terminate()
+            process.wait(30)
 
 
 def _match(index: int, enterprise_id: str, language: str = "fr") -> MatchEvent:
@@ -204,6 +244,10 @@ class PipelineRun:
     kafka_cpu_ms: float
     sink_cpu_ms: float
     load: float
+    mongo_commands: float
+    """MongoDB commands (round trips) per email, whoever sent them."""
+    mongo_writes: float
+    """Documents inserted, updated or deleted per email."""
 
     @property
     def rate(self) -> float:
@@ -290,12 +334,39 @@ def _stack_pid(config: StackConfig, component: str) -> str | None:
         return None
 
 
+class MongoCounter(monitoring.CommandListener):
+    """The MongoDB commands this process sends and the documents they write: counts that do
+    not depend on the neighbours' load, unlike CPU time."""
+
+    WRITES = frozenset({"insert", "update", "delete"})
+
+    def __init__(self) -> None:
+        self.commands = 0
+        self.writes = 0
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        self.commands += 1
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        if event.command_name in self.WRITES:
+            self.writes += int(event.reply.get("n", 0))
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        pass
+
+
+MONGO = MongoCounter()
+monitoring.register(MONGO)  # every client made from here on, the notifier's included
+
+
 class CpuMeter:
     """CPU used by the notifier's process and by the FerretDB, Kafka and SMTP sink processes."""
 
-    def __init__(self, config: StackConfig, sink_pid: int | None) -> None:
+    def __init__(
+        self, config: StackConfig, sink_pid: int | None, mongo_pid: int | None = None
+    ) -> None:
         self._pids = {
-            "ferretdb": _stack_pid(config, "mongo"),
+            "ferretdb": mongo_pid or _stack_pid(config, "mongo"),
             "kafka": _stack_pid(config, "kafka"),
             "sink": sink_pid,
         }
@@ -311,13 +382,20 @@ class CpuMeter:
 
 
 async def pipeline_rate(
-    host: str, port: int, count: int, history: int, sink_pid: int | None = None
+    host: str,
+    port: int,
+    count: int,
+    history: int,
+    sink_pid: int | None = None,
+    mongo: tuple[str, int] | None = None,
 ) -> PipelineRun:
     """Emails per second through the whole notifier, Kafka and FerretDB included, with
-    `history` settled deliveries already stored."""
+    `history` settled deliveries already stored; `mongo` is a private server (URL, pid) to use
+    instead of the stack's."""
     config = StackConfig.from_env()
     namespace = f"bench{uuid.uuid4().hex[:8]}"
-    url = f"{config.mongo_url.rstrip('/')}/{namespace}"
+    mongo_url, mongo_pid = mongo if mongo else (config.mongo_url, None)
+    url = f"{mongo_url.rstrip('/')}/{namespace}"
     settings = NotifierSettings(
         kafka_bootstrap=config.kafka_bootstrap,
         mongodb_url=url,
@@ -360,7 +438,8 @@ async def pipeline_rate(
         poll = await _poll_ms(service)
         matches = [_match(index, f"ent-{index}") for index in range(count)]
         records = [(m.model_dump_json().encode(), m.key.encode()) for m in matches]
-        started, meter = time.perf_counter(), CpuMeter(config, sink_pid)
+        started, meter = time.perf_counter(), CpuMeter(config, sink_pid, mongo_pid)
+        commands, writes = MONGO.commands, MONGO.writes
         for value, key in records:
             await producer.send(settings.topic(MATCHES_TOPIC), value, key=key)
         await producer.flush()
@@ -368,6 +447,7 @@ async def pipeline_rate(
         sent = await _sent_events(config.kafka_bootstrap, topic, count, within=count * 2 + 60)
         seconds = time.perf_counter() - started
         cpu = meter.ms_per(count)
+        commands, writes = MONGO.commands - commands, MONGO.writes - writes
         load = os.getloadavg()[0]
     finally:
         await producer.stop()
@@ -387,6 +467,8 @@ async def pipeline_rate(
         cpu["kafka"],
         cpu["sink"],
         load,
+        commands / count,
+        writes / count,
     )
 
 
@@ -394,12 +476,13 @@ def _pipeline_rows(runs: list[PipelineRun]) -> list[str]:
     return [
         "| deliveries in history | matches | emails/s (Kafka → SMTP) | one outbox poll "
         "| CPU per email: notifier / FerretDB / Kafka / SMTP sink | load average "
-        "| history loaded in |",
-        "|---|---|---|---|---|---|---|",
+        "| MongoDB commands / documents written per email | history loaded in |",
+        "|---|---|---|---|---|---|---|---|",
         *(
             f"| {run.history:,} | {run.emails:,} | {run.rate:,.0f} | {run.poll_ms:.1f} ms "
             f"| {run.cpu_ms:.1f} / {run.ferretdb_cpu_ms:.1f} / {run.kafka_cpu_ms:.1f} / "
             f"{run.sink_cpu_ms:.1f} ms | {run.load:.1f} "
+            f"| {run.mongo_commands:.2f} / {run.mongo_writes:.2f} "
             f"| {run.preload_seconds:.0f} s |"
             for run in runs
         ),
@@ -413,11 +496,15 @@ async def main(
     histories: list[int],
     smtp: str | None,
     write: bool,
+    own_mongo: bool = False,
 ) -> None:
     configure_logging("json", "WARNING")  # one log line per message would be measured too
+    # As `python -m notifier` does: spans are made (and exported nowhere), so their cost counts.
+    configure_tracing("vigie-notifier")
     rows: list[str] = []
     runs: list[PipelineRun] = []
-    with sink_server() as (sink_host, sink_port, sink_pid):
+    with sink_server() as (sink_host, sink_port, sink_pid), ExitStack() as servers:
+        mongo = servers.enter_context(private_mongo()) if own_mongo else None
         host, port = (
             (smtp.split(":")[0], int(smtp.split(":")[1])) if smtp else (sink_host, sink_port)
         )
@@ -436,11 +523,14 @@ async def main(
                 f"| {digest_total:.1f} s ({digest_count / digest_total:,.0f} digests/s) |",
             ]
         for history in histories if pipeline else []:
-            run = await pipeline_rate(host, port, pipeline, history, None if smtp else sink_pid)
+            run = await pipeline_rate(
+                host, port, pipeline, history, None if smtp else sink_pid, mongo
+            )
             print(
                 f"history {history:,}: {run.rate:,.0f} emails/s, poll {run.poll_ms:.1f} ms, "
                 f"CPU {run.cpu_ms:.1f} + {run.ferretdb_cpu_ms:.1f} + {run.kafka_cpu_ms:.1f} + "
-                f"{run.sink_cpu_ms:.1f} ms/email, load {run.load:.1f}",
+                f"{run.sink_cpu_ms:.1f} ms/email, load {run.load:.1f}, MongoDB "
+                f"{run.mongo_commands:.2f} commands, {run.mongo_writes:.2f} writes/email",
                 flush=True,
             )
             runs.append(run)
@@ -469,6 +559,11 @@ if __name__ == "__main__":
     )
     parser.add_argument("--smtp", help="HOST:PORT of another SMTP server to send to")
     parser.add_argument("--no-write", action="store_true", help="print only")
+    parser.add_argument(
+        "--own-mongo",
+        action="store_true",
+        help="run a private FerretDB for the whole-notifier runs, so its CPU is theirs alone",
+    )
     args = parser.parse_args()
     asyncio.run(
         main(
@@ -478,5 +573,6 @@ if __name__ == "__main__":
             args.history,
             args.smtp,
             not args.no_write,
+            args.own_mongo,
         )
     )

@@ -31,9 +31,11 @@ for anything else; MongoDB serves the `ready` index of the outbox too.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import socket
+from collections import deque
 from datetime import datetime, timedelta
 from itertools import groupby
 from typing import Any
@@ -53,10 +55,54 @@ DUPLICATE_KEY = 11000
 LEASE_STEPS = 16
 # Leases of one key a replay looks at: far more than its attempts (8) and deferrals.
 REPLAY_LEASES_READ = 64
+# Documents one coalesced read asks for at most (two a fence check).
+COALESCED_READ_IDS = 512
 
 
 def lease_id(key: str, number: int) -> str:
     return f"{key}#{number}"
+
+
+class CoalescedReads:
+    """Reads by `_id` that many tasks ask for at once, made as one `_id $in` query.
+
+    Every send checks its lease just before going out (`DeliveryStore.holds`); one query each
+    was a round trip per email, a fifth of the notifier's CPU at 200 emails/s. A caller's ids
+    join the next query, which starts once the current one has answered, so what it reads was
+    read *after* it asked: the same answer as a query of its own, a little later."""
+
+    def __init__(self, collection: AsyncCollection[Document]) -> None:
+        self._collection = collection
+        self._waiting: deque[tuple[list[str], asyncio.Future[dict[str, Document]]]] = deque()
+        self._reader: asyncio.Task[None] | None = None
+
+    async def find(self, ids: list[str]) -> dict[str, Document]:
+        """The documents of `ids` that exist, by `_id`."""
+        answer: asyncio.Future[dict[str, Document]] = asyncio.get_running_loop().create_future()
+        self._waiting.append((ids, answer))
+        if self._reader is None or self._reader.done():
+            self._reader = asyncio.create_task(self._read())
+        return await answer
+
+    async def _read(self) -> None:
+        while self._waiting:
+            batch: list[tuple[list[str], asyncio.Future[dict[str, Document]]]] = []
+            wanted: set[str] = set()
+            while self._waiting and len(wanted) < COALESCED_READ_IDS:
+                ids, answer = self._waiting.popleft()
+                batch.append((ids, answer))
+                wanted.update(ids)
+            try:
+                cursor = self._collection.find({"_id": {"$in": sorted(wanted)}})
+                found = {str(d["_id"]): d async for d in cursor}
+            except Exception as exc:  # each caller sees the failure, as with a query of its own
+                for _, answer in batch:
+                    if not answer.done():
+                        answer.set_exception(exc)
+                continue
+            for ids, answer in batch:
+                if not answer.done():
+                    answer.set_result({i: found[i] for i in ids if i in found})
 
 
 class DeliveryStore:
@@ -65,6 +111,7 @@ class DeliveryStore:
         self._deliveries = db["deliveries"]
         self._outbox = db["outbox"]
         self._leases = db["leases"]
+        self._lease_reads = CoalescedReads(self._leases)
         self._owner = owner or f"{socket.gethostname()}:{os.getpid()}"
 
     async def ensure_indexes(self) -> None:
@@ -331,11 +378,12 @@ class DeliveryStore:
     async def holds(self, key: str, lease: int, now: datetime, margin_seconds: float) -> bool:
         """Whether lease `lease` of `key` is still this sender's, with at least `margin_seconds`
         left: checked just before sending, so a sender that stalled past its lease (and may
-        have lost it) sends nothing. Keys leased before leases existed (0) are not fenced."""
+        have lost it) sends nothing. Keys leased before leases existed (0) are not fenced.
+        The checks of concurrent sends are read together (`CoalescedReads`)."""
         if lease == 0:
             return True
         ids = [lease_id(key, lease), lease_id(key, lease + 1)]
-        found = {str(d["_id"]): d async for d in self._leases.find({"_id": {"$in": ids}})}
+        found = await self._lease_reads.find(ids)
         own = found.get(ids[0])
         if own is None or ids[1] in found or own.get("owner") != self._owner:
             return False

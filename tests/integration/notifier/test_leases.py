@@ -10,7 +10,14 @@ from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 
 import pytest_asyncio
+from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.monitoring import (
+    CommandFailedEvent,
+    CommandListener,
+    CommandStartedEvent,
+    CommandSucceededEvent,
+)
 
 from notifier.delivery import Delivery, RecordStatus
 from notifier.store import DeliveryStore
@@ -100,3 +107,50 @@ async def test_a_released_lease_lets_the_rescheduled_message_go_when_due(
     await one.release(KEY, held.lease, NOW)
 
     await _taken(two, retry_at, 2)
+
+
+class _LeaseReads(CommandListener):
+    """Counts the `find` commands sent to `leases`."""
+
+    def __init__(self) -> None:
+        self.finds = 0
+
+    def started(self, event: CommandStartedEvent) -> None:
+        if event.command_name == "find" and event.command.get("find") == "leases":
+            self.finds += 1
+
+    def succeeded(self, event: CommandSucceededEvent) -> None:
+        pass
+
+    def failed(self, event: CommandFailedEvent) -> None:
+        pass
+
+
+async def test_fence_checks_made_at_once_are_read_together_and_each_gets_its_own_answer(
+    stack: StackEndpoints, namespace: str, db: AsyncDatabase[Document]
+) -> None:
+    reads = _LeaseReads()
+    client: AsyncMongoClient[Document] = AsyncMongoClient(
+        stack.mongo_url(namespace), tz_aware=True, event_listeners=[reads]
+    )
+    try:
+        one, two = await _two_instances(client[namespace], db, KEYS)
+        for key in KEYS:
+            assert await one.lease(key, NOW, 60) is not None
+        taken_over = KEYS[::2]
+        for key in taken_over:
+            assert await two.lease(key, NOW + timedelta(seconds=61), 60) is not None
+        before = reads.finds
+
+        checks = await asyncio.gather(
+            *(one.holds(key, 1, NOW + timedelta(seconds=10), 30) for key in KEYS),
+            *(two.holds(key, 2, NOW + timedelta(seconds=62), 30) for key in taken_over),
+        )
+    finally:
+        await client.close()
+
+    held_by_one, held_by_two = checks[: len(KEYS)], checks[len(KEYS) :]
+    assert held_by_one == [key not in taken_over for key in KEYS]
+    assert held_by_two == [True] * len(taken_over)
+    # One instance's 40 checks went out together: far fewer queries than checks.
+    assert 1 <= reads.finds - before <= 3
