@@ -7,7 +7,8 @@ transient. A connection that failed is closed and reopened on its next use.
 from __future__ import annotations
 
 import asyncio
-from email.header import Header
+from email import base64mime
+from email.charset import BASE64, Charset
 from email.message import Message
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
@@ -61,6 +62,40 @@ class _ShortHeadersAsIs(Compat32):
 
 WRITING_POLICY = _ShortHeadersAsIs()
 
+# The parts' delimiter. A line of a base64 body cannot start with "--" (neither "-" nor "_"
+# is in its alphabet), so a fixed boundary never occurs in one: the generator need not draw a
+# random one and compile a pattern to scan the bodies for it, per message.
+BOUNDARY = "=_vigie_alternative_="
+_UTF8 = Charset("utf-8")
+# Bytes of text per encoded word: "Subject: =?utf-8?b?" + 52 base64 characters + "?=" stays
+# within the 78 characters a line should keep to (RFC 5322), and a word within 75 (RFC 2047).
+_WORD_BYTES = 39
+
+
+def encoded_header(text: str) -> str:
+    """A header value as RFC 2047 `B` encoded words of UTF-8 (plain when it is short ASCII),
+    one a line: what `Header(text, "utf-8")` writes, decoded, without its search for the
+    shortest of two encodings at every character (a third of the time to write a message)."""
+    if text.isascii() and len(text) <= 60:
+        return text
+    words, chunk, size = [], "", 0
+    for char in text:
+        length = len(char.encode())
+        if size + length > _WORD_BYTES:
+            words.append(base64mime.header_encode(chunk, "utf-8"))
+            chunk, size = "", 0
+        chunk += char
+        size += length
+    words.append(base64mime.header_encode(chunk, "utf-8"))
+    return "\n ".join(words)
+
+
+def _part(text: str, subtype: str) -> MIMEText:
+    part = MIMEText(text, subtype, "utf-8")
+    if _UTF8.body_encoding != BASE64:  # the fixed boundary relies on base64 bodies
+        raise RuntimeError("UTF-8 bodies are expected to be written in base64")
+    return part
+
 
 class SmtpMailer:
     def __init__(
@@ -103,10 +138,10 @@ class SmtpMailer:
         Built with the compat32 policy: the modern policy's header folding cost ~6 ms a message,
         most of the time spent sending one; the headers here are simple enough not to need it.
         """
-        message = MIMEMultipart("alternative")
+        message = MIMEMultipart("alternative", boundary=BOUNDARY)
         message["From"] = formataddr((self._sender.name, self._sender.address), charset="utf-8")
         message["To"] = to
-        message["Subject"] = Header(email.subject, "utf-8")  # type: ignore[assignment]
+        message["Subject"] = encoded_header(email.subject)
         message["Date"] = formatdate(localtime=False, usegmt=True)
         # Derived from the idempotency key, so a receiving client can spot a duplicate too.
         message["Message-ID"] = f"<{message_id}@vigie>"
@@ -116,8 +151,8 @@ class SmtpMailer:
                 f"<{email.links.unsubscribe}>, <{email.links.unsubscribe_mailto}>"
             )
             message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-        message.attach(MIMEText(email.text, "plain", "utf-8"))
-        message.attach(MIMEText(email.html, "html", "utf-8"))
+        message.attach(_part(email.text, "plain"))
+        message.attach(_part(email.html, "html"))
         return message
 
     async def send(self, to: str, email: RenderedEmail, message_id: str) -> None:

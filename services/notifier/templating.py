@@ -10,4 +10,7 @@ TEMPLATES = Environment(
     # HTML templates escape every value; the plain-text ones must not.
     autoescape=select_autoescape(enabled_extensions=("html.j2",), default=False),
     keep_trailing_newline=True,
+    # The templates ship with the package and do not change under a running process: no
+    # look at their files' times on every message rendered.
+    auto_reload=False,
 )
