@@ -10,6 +10,7 @@ from pymongo import AsyncMongoClient
 
 from ingest.api import create_app
 from ingest.intake import TenderIntake
+from ingest.key_cache import RecentKeys
 from ingest.publishers import PublisherDirectory
 from ingest.ratelimit import RateLimiter
 from ingest.reach_store import ReachStore
@@ -42,6 +43,7 @@ class IngestRuntime:
         await self.broker.start()
 
     async def stop(self) -> None:
+        await self.intake.close()
         await self.broker.stop()
         await self.client.close()
 
@@ -67,7 +69,7 @@ def bootstrap(settings: IngestSettings | None = None) -> FastAPI:
     )
     app = create_app(
         runtime.intake,
-        runtime.directory.authenticate,
+        RecentKeys(runtime.directory.authenticate, runtime.settings.ingest_key_cache_seconds),
         limiter,
         runtime.settings.ingest_max_body_bytes,
         (runtime.start, runtime.stop),

@@ -8,6 +8,7 @@ from typing import Any, Protocol
 
 import structlog
 
+from ingest.pending_clears import PendingClears
 from ingest.revisions import (
     CancelledTenderError,
     Decision,
@@ -96,11 +97,25 @@ class TenderIntake:
     def __init__(self, registry: TenderStore, publisher: TenderPublisher) -> None:
         self._registry = registry
         self._publisher = publisher
+        self._clears = PendingClears(registry)
+
+    async def close(self) -> None:
+        """Clear the pending markers still queued (see `ingest.pending_clears`)."""
+        await self._clears.drain()
 
     async def current(self, uid: str) -> Stored | None:
         return await self._registry.get(uid)
 
-    async def submit(self, tender: Tender, publisher_id: str) -> Receipt:
+    async def submit(
+        self, tender: Tender, publisher_id: str, *, likely_new: bool = False
+    ) -> Receipt:
+        """Push a tender. `likely_new` (a publisher's POST) tries the insert of a new tender
+        first, without reading: one round trip instead of two when it is new; a tender already
+        stored refuses the insert, and is then read and decided on as usual."""
+        if likely_new:
+            first = self._prepare(tender, None, publisher_id)
+            if isinstance(first, Write) and await self._apply(first):
+                return Receipt.of(first)
         for _ in range(MAX_WRITE_ATTEMPTS):
             stored = await self._settled(tender.uid)
             prepared = self._prepare(tender, stored, publisher_id)
@@ -231,7 +246,11 @@ class TenderIntake:
     async def _settled_many(self, uids: list[str]) -> dict[str, Stored]:
         """`_settled` for many tenders: events earlier attempts left unpublished go out first."""
         stored = await self._registry.get_many(uids)
-        left = [item.pending_event for item in stored.values() if item.pending_event is not None]
+        left = [
+            item.pending_event
+            for item in stored.values()
+            if item.pending_event is not None and not self._clears.was_published(item.pending_event)
+        ]
         if left:
             await self._publisher.publish_many(left)
             await self._registry.clear_pending_many(left)
@@ -240,19 +259,21 @@ class TenderIntake:
     async def _settled(self, uid: str) -> Stored | None:
         """The stored tender, after publishing any event an earlier attempt left unpublished."""
         stored = await self._registry.get(uid)
-        if stored is not None and stored.pending_event is not None:
-            await self._publisher.publish(stored.pending_event)
-            await self._registry.clear_pending(uid, stored.pending_event)
+        pending = stored.pending_event if stored is not None else None
+        if pending is not None and not self._clears.was_published(pending):
+            await self._publisher.publish(pending)
+            await self._registry.clear_pending(uid, pending)
         return stored
 
     async def _apply(self, write: Write) -> bool:
-        """Store the write, then publish its event and clear it; False if another writer won."""
+        """Store the write, then publish its event (its marker cleared soon after, off this
+        path: `ingest.pending_clears`); False if another writer won."""
         event = write.event
         args = (write.decision, write.content, write.publisher_id, write.source_revision)
         if not await self._registry.save(write.expected, event, *args):
             return False
         await self._publisher.publish(event)
-        await self._registry.clear_pending(event.tender.uid, event)
+        self._clears.published(event)
         log.info(
             "tender_event_published",
             tender_uid=event.tender.uid,

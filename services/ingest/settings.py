@@ -13,6 +13,9 @@ class IngestSettings(CommonSettings):
     api_key_pepper: SecretStr | None = None
     ingest_rate_per_second: float = 50.0
     ingest_rate_burst: int = 100
+    # A proven API key is trusted this long without asking MongoDB again (ingest.key_cache): a
+    # key disabled in `publishers` stops working within it. 0 checks every request.
+    ingest_key_cache_seconds: float = 10.0
 
     def pepper(self) -> str:
         if self.api_key_pepper is None or not self.api_key_pepper.get_secret_value():
