@@ -115,16 +115,19 @@ class SinkReader:
     def __init__(self, sink: PrivateMailSink) -> None:
         self._sink = sink
         self._seen: set[str] = set()
+        self._parser = BytesHeaderParser(policy=email.policy.default)
         self.arrivals: dict[str, list[float]] = {}  # tender title → arrival times
 
     def read(self) -> int:
-        parser = BytesHeaderParser(policy=email.policy.default)
-        for path in sorted(self._sink.folder.glob("*.eml")):
-            if path.name in self._seen:
-                continue
+        """Reads the messages that arrived since the last call (the folder is listed, unsorted,
+        and only new files are opened: it runs every half second beside the services)."""
+        with os.scandir(self._sink.folder) as entries:
+            fresh = [e for e in entries if e.name.endswith(".eml") and e.name not in self._seen]
+        for entry in fresh:
+            path = Path(entry.path)
             self._seen.add(path.name)
             with path.open("rb") as handle:
-                headers = parser.parsebytes(handle.read(16384))
+                headers = self._parser.parsebytes(handle.read(16384))
             title = str(headers.get("Subject", "")).split(" — ")[0]
             arrived = int(path.name.split("-", 1)[0]) / 1e9
             self.arrivals.setdefault(title, []).append(arrived)
