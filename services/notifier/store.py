@@ -11,14 +11,21 @@ Two collections, every hot-path read and write by `_id`:
   is when somebody may take it — its due time while `scheduled`, its lease's end while
   `sending` — so the dispatcher's poll is one range on a collection the size of the work in
   hand, whatever the history. The entry is deleted once the delivery has settled.
-- `leases` holds one document per lease ever taken, `_id` = `{key}#{n}`, n = 1, 2, …: taking
-  lease n+1 is *inserting* that `_id`, which only one sender can do (a unique key is the one
-  compare-and-set both MongoDB and FerretDB make atomic; FerretDB applies a conditional update
-  as read-then-write, and two notifiers racing on `{_id, ready_at <= now}` were both seen to
-  win). Nobody inserts n+1 while lease n has not expired (`until`), and a sender checks, just
-  before it hands a message to the provider, that nobody took n+1 and that at least half its
-  lease is left (`holds`): n is its fencing token. The outbox's `lease` is where to start
-  looking; the inserts decide. Each lease names its owner (host:pid) and time, for the audit.
+- `leases` holds one document per lease taken by the outbox's poll, `_id` = `{key}#{n}`,
+  n = 1, 2, …: taking lease n+1 is *inserting* that `_id`, which only one sender can do (a
+  unique key is the one compare-and-set both MongoDB and FerretDB make atomic; FerretDB applies
+  a conditional update as read-then-write, and two notifiers racing on `{_id, ready_at <= now}`
+  were both seen to win). Nobody inserts n+1 while lease n has not expired (`until`), and a
+  sender checks, just before it hands a message to the provider, that nobody took n+1 and that
+  at least half its lease is left (`holds`): n is its fencing token. The outbox's `lease` is
+  where to start looking; the inserts decide. Each lease names its owner (host:pid) and time.
+- Lease 1 of an instant send is its outbox entry: the consumer *inserts* the entry already
+  leased (`owner`, `ready_at` = the lease's end), so that insert is the compare-and-set, and
+  no `leases` document is written for it. Nobody takes lease 2 before that entry's `ready_at`
+  (the poll's `lease` reads it first), and the entry's `ready_at` moves only by its holder
+  (a retry or deferral) or once the record has settled.
+
+A settled record names the instance that recorded its outcome (`settled_by`, host:pid).
 
 Writes go delivery first, outbox second. A crash between the two leaves a `scheduled` delivery
 without an outbox entry; the Kafka offset was not committed, so the match comes again and
@@ -112,6 +119,7 @@ class DeliveryStore:
         self._outbox = db["outbox"]
         self._leases = db["leases"]
         self._lease_reads = CoalescedReads(self._leases)
+        self._outbox_reads = CoalescedReads(self._outbox)
         self._owner = owner or f"{socket.gethostname()}:{os.getpid()}"
 
     async def ensure_indexes(self) -> None:
@@ -164,7 +172,8 @@ class DeliveryStore:
         self, claims: list[Delivery], now: datetime, lease_seconds: float
     ) -> dict[str, Delivery]:
         """`claim_leased` for a batch, in two writes: the records, then the outbox entries of
-        those this call created. Keys already recorded are left out of the answer."""
+        those this call created, each holding lease 1. Keys already recorded, or whose entry
+        another copy wrote first, are left out of the answer."""
         if not claims:
             return {}
         records = {d.key: self._record(d, now) for d in claims}
@@ -173,29 +182,29 @@ class DeliveryStore:
             return {}
         until = now + timedelta(seconds=lease_seconds)
         fresh = [key for key in records if key in created]
-        # Entry first, lease second: a crash before the entry leaves no lease to wait out, so
-        # the redelivered match's repair makes it sendable at once. A copy that repaired a
-        # missing entry meanwhile wrote it already; then whoever inserts lease 1 sends.
-        await self._insert_new_in(
-            self._outbox,
-            [
-                {
-                    "_id": key,
-                    "state": OutboxState.SENDING.value,
-                    "ready_at": until,
-                    "attempts": 1,
-                    "lease": 1,
-                }
-                for key in fresh
-            ],
-        )
+        # The entry is lease 1: whoever inserts it holds the message until `until` (its
+        # `ready_at`), with no `leases` document of its own — one write less per message. A
+        # copy that repaired a missing entry meanwhile wrote it already: then this call holds
+        # nothing, and whoever inserts `{key}#1` (the poll's lease) sends.
         taken = await self._insert_new_in(
-            self._leases, [self._lease_document(key, 1, now, until) for key in fresh]
+            self._outbox, [self._leased_entry(key, now, until) for key in fresh]
         )
         return {
             key: Delivery.from_document({**records[key], "attempts": 1, "lease": 1})
             for key in fresh
-            if lease_id(key, 1) not in taken
+            if key not in taken
+        }
+
+    def _leased_entry(self, key: str, now: datetime, until: datetime) -> Document:
+        """An outbox entry that is itself lease 1 of its key, this sender's."""
+        return {
+            "_id": key,
+            "state": OutboxState.SENDING.value,
+            "ready_at": until,
+            "attempts": 1,
+            "lease": 1,
+            "owner": self._owner,
+            "taken_at": now,
         }
 
     def _lease_document(self, key: str, number: int, now: datetime, until: datetime) -> Document:
@@ -291,7 +300,9 @@ class DeliveryStore:
                 }
             },
         )
-        last = await self._release_last_lease(key, now)
+        # Lease 1 may have been the outbox entry of an instant send (no `leases` document):
+        # the next lease is 2 or more, never a second 1.
+        last = max(await self._release_last_lease(key, now), 1)
         await self._outbox.update_one(
             {"_id": key},
             {
@@ -360,7 +371,8 @@ class DeliveryStore:
 
     async def _take_lease(self, key: str, known: int, now: datetime, until: datetime) -> int | None:
         """Insert the lease after the last one taken, if that one has expired; its number, or
-        None when a live lease is held by someone (or another taker won the insert)."""
+        None when a live lease is held by someone (or another taker won the insert). Lease 1
+        of an instant send has no document here: the caller found its outbox entry expired."""
         number = known
         for _ in range(LEASE_STEPS):
             if number > 0:
@@ -379,15 +391,35 @@ class DeliveryStore:
         """Whether lease `lease` of `key` is still this sender's, with at least `margin_seconds`
         left: checked just before sending, so a sender that stalled past its lease (and may
         have lost it) sends nothing. Keys leased before leases existed (0) are not fenced.
-        The checks of concurrent sends are read together (`CoalescedReads`)."""
+        Lease 1 of an instant send is its outbox entry (`claim_many_leased`). The checks of
+        concurrent sends are read together (`CoalescedReads`)."""
         if lease == 0:
             return True
         ids = [lease_id(key, lease), lease_id(key, lease + 1)]
-        found = await self._lease_reads.find(ids)
-        own = found.get(ids[0])
-        if own is None or ids[1] in found or own.get("owner") != self._owner:
+        if lease == 1:
+            found, entries = await asyncio.gather(
+                self._lease_reads.find(ids), self._outbox_reads.find([key])
+            )
+        else:
+            found, entries = await self._lease_reads.find(ids), {}
+        if ids[1] in found:
+            return False  # another sender took the next lease
+        own = found.get(ids[0]) or self._entry_lease(entries.get(key))
+        if own is None or own.get("owner") != self._owner:
             return False
         return bool(own["until"] - now >= timedelta(seconds=margin_seconds))
+
+    @staticmethod
+    def _entry_lease(entry: Document | None) -> Document | None:
+        """Lease 1 as an outbox entry holds it (owner, until), if the entry still is one."""
+        if (
+            entry is None
+            or entry.get("lease") != 1
+            or entry.get("state") != OutboxState.SENDING.value
+            or "owner" not in entry
+        ):
+            return None
+        return {"owner": entry["owner"], "until": entry["ready_at"]}
 
     async def release(self, key: str, lease: int, now: datetime) -> None:
         """End this sender's lease early (its message was rescheduled), so the next one may be
@@ -430,6 +462,7 @@ class DeliveryStore:
             "status": RecordStatus(status).value,
             "detail": detail,
             "updated_at": now,
+            "settled_by": self._owner,
         }
         if attempts is not None:
             fields["attempts"] = attempts
@@ -449,7 +482,12 @@ class DeliveryStore:
             )
 
         for (status, detail, attempts), group in groupby(sorted(outcomes, key=kind), key=kind):
-            fields: Document = {"status": status, "detail": detail, "updated_at": now}
+            fields: Document = {
+                "status": status,
+                "detail": detail,
+                "updated_at": now,
+                "settled_by": self._owner,
+            }
             if attempts >= 0:
                 fields["attempts"] = attempts
             keys = [outcome.key for outcome in group]

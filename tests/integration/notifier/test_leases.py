@@ -154,3 +154,53 @@ async def test_fence_checks_made_at_once_are_read_together_and_each_gets_its_own
     assert held_by_two == [True] * len(taken_over)
     # One instance's 40 checks went out together: far fewer queries than checks.
     assert 1 <= reads.finds - before <= 3
+
+
+async def test_an_instant_claim_holds_lease_1_in_its_outbox_entry_until_it_ends(
+    db: AsyncDatabase[Document], other_db: AsyncDatabase[Document]
+) -> None:
+    one, two = DeliveryStore(db, owner="one"), DeliveryStore(other_db, owner="two")
+    record = Delivery(KEY, RecordStatus.SCHEDULED, "e", Channel.EMAIL, attempts=0, due_at=NOW)
+
+    leased = await one.claim_many_leased([record], NOW, 60)
+
+    assert leased[KEY].lease == 1
+    assert await db["leases"].count_documents({}) == 0  # the entry is the lease
+    assert await two.lease(KEY, NOW + timedelta(seconds=59), 60) is None  # still held
+    assert await one.holds(KEY, 1, NOW + timedelta(seconds=20), 30)
+    assert not await one.holds(KEY, 1, NOW + timedelta(seconds=40), 30)  # too little left
+    assert not await two.holds(KEY, 1, NOW + timedelta(seconds=20), 30)  # not its lease
+
+    await _taken(two, NOW + timedelta(seconds=61), 2)
+    assert not await one.holds(KEY, 1, NOW + timedelta(seconds=61), 0)  # taken over
+    assert await two.holds(KEY, 2, NOW + timedelta(seconds=62), 30)
+
+
+async def test_an_instant_claim_whose_entry_another_copy_repaired_first_sends_nothing(
+    db: AsyncDatabase[Document], other_db: AsyncDatabase[Document]
+) -> None:
+    one, two = DeliveryStore(db, owner="one"), DeliveryStore(other_db, owner="two")
+    record = Delivery(KEY, RecordStatus.SCHEDULED, "e", Channel.EMAIL, attempts=0, due_at=NOW)
+    await two.repair(record)  # the redelivered match, on the other copy, wrote the entry
+
+    assert await one.claim_many_leased([record], NOW, 60) == {}
+
+    await _taken(two, NOW, 1)  # the poll's lease 1, a document of `leases`
+    assert not await one.holds(KEY, 1, NOW, 0)
+    assert await two.holds(KEY, 1, NOW, 30)
+
+
+async def test_a_replayed_instant_send_is_leased_again_under_a_new_number(
+    db: AsyncDatabase[Document], other_db: AsyncDatabase[Document]
+) -> None:
+    one, two = DeliveryStore(db, owner="one"), DeliveryStore(other_db, owner="two")
+    record = Delivery(KEY, RecordStatus.SCHEDULED, "e", Channel.EMAIL, attempts=0, due_at=NOW)
+    assert await one.claim_many_leased([record], NOW, 60)
+    await one.settle(KEY, RecordStatus.FAILED, NOW, "refused")
+
+    later = NOW + timedelta(seconds=5)
+    await one.replay(KEY, later)
+
+    replayed = await _taken(two, later, 2)
+    assert not await one.holds(KEY, 1, later, 0)
+    assert await two.holds(KEY, replayed.lease, later, 30)

@@ -94,9 +94,9 @@ async def test_a_rebalance_mid_stream_sends_every_message_once(
     ]
     assert unexplained == []
     assert all(n <= 2 for n in copies.values())
-    # Two instances sent each message's lease: the audit names a single owner per lease.
-    owners = {d["_id"]: d["owner"] async for d in db["leases"].find({})}
-    assert len({owner for owner in owners.values()}) >= 2
+    # The instances shared the work: the records name at least two that recorded sends.
+    senders = await db["deliveries"].distinct("settled_by", {"status": "sent"})
+    assert len(senders) >= 2
 
 
 def _env(stack: StackEndpoints, namespace: str, smtp_port: int) -> dict[str, str]:
