@@ -31,6 +31,8 @@ class CommonSettings(BaseSettings):
     # the exporter's local one.
     traces_exporter: Literal["none", "otlp", "zipkin"] = "none"
     traces_endpoint: str | None = None
+    # With an exporter: the share of traces recorded (decided where a trace starts).
+    traces_sample_ratio: float = Field(default=1.0, ge=0.0, le=1.0)
 
     def topic(self, name: str) -> str:
         return f"{self.topic_prefix}{name}"

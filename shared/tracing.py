@@ -13,10 +13,12 @@ door. `BatchRecordSpans` adds, for each record that carries a `traceparent`, a s
 record's own trace covering the batch's handling, linked to the batch's span.
 
 Where spans go is set by the environment (`configure_tracing`): `VIGIE_TRACES_EXPORTER=none`
-(the default: spans are made, so trace ids reach the logs and the Kafka headers, and exported
-nowhere), `otlp` (OTLP over HTTP, for a deployment's collector; `VIGIE_TRACES_ENDPOINT`, default
+(the default: trace ids are made, so they reach the logs and the Kafka headers, but no span is
+recorded: recording spans nobody receives cost the matcher a quarter of its CPU), `otlp`
+(OTLP over HTTP, for a deployment's collector; `VIGIE_TRACES_ENDPOINT`, default
 http://127.0.0.1:4318/v1/traces) or `zipkin` (the local stack's Zipkin; default
-http://127.0.0.1:9411/api/v2/spans).
+http://127.0.0.1:9411/api/v2/spans). With an exporter, `VIGIE_TRACES_SAMPLE_RATIO` (default 1)
+is the share of traces recorded, decided where a trace starts and followed downstream.
 """
 
 from __future__ import annotations
@@ -33,10 +35,12 @@ from opentelemetry.sdk.resources import SERVICE_NAME, Resource
 from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
 from opentelemetry.sdk.trace.sampling import (
+    ALWAYS_OFF,
     Decision,
     ParentBased,
     Sampler,
     SamplingResult,
+    TraceIdRatioBased,
 )
 from opentelemetry.trace import Link, Span, SpanKind, Status, StatusCode
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
@@ -65,8 +69,11 @@ def span_exporter(kind: TracesExporter, endpoint: str) -> SpanExporter:
 class NoLoneClientSpans(Sampler):
     """The root sampler: a client call outside any trace is dropped. Those are the background
     MongoDB reads (the notifier's outbox poll every second, the matcher's reload), which would
-    otherwise make a one-span trace each; a call inside a request or a message is kept (the
-    parent's decision, `ParentBased`)."""
+    otherwise make a one-span trace each; a call inside a request or a message follows the
+    parent's decision (`ParentBased`). Other roots are recorded at `ratio`, by trace id."""
+
+    def __init__(self, ratio: float = 1.0) -> None:
+        self._ratio = TraceIdRatioBased(ratio)
 
     def should_sample(
         self,
@@ -80,20 +87,35 @@ class NoLoneClientSpans(Sampler):
     ) -> SamplingResult:
         if kind == SpanKind.CLIENT:
             return SamplingResult(Decision.DROP)
-        return SamplingResult(Decision.RECORD_AND_SAMPLE, attributes)
+        return self._ratio.should_sample(
+            parent_context, trace_id, name, kind, attributes, links, trace_state
+        )
 
     def get_description(self) -> str:
         return "NoLoneClientSpans"
 
 
+def sampler_for(exporter: TracesExporter, sample_ratio: float = 1.0) -> Sampler:
+    """Which spans a process records: none of its own without an exporter, else a share of its
+    traces' roots (lone client calls left out); a parent's decision is always followed."""
+    root: Sampler = NoLoneClientSpans(sample_ratio) if exporter != "none" else ALWAYS_OFF
+    return ParentBased(root=root)
+
+
 def configure_tracing(
-    service_name: str, exporter: TracesExporter = "none", endpoint: str | None = None
+    service_name: str,
+    exporter: TracesExporter = "none",
+    endpoint: str | None = None,
+    sample_ratio: float = 1.0,
 ) -> TracerProvider:
     """Install this process's tracer provider (named `service_name`) and instrument PyMongo.
-    Call it once, before the clients and apps are built (a service's `__main__`)."""
+    Call it once, before the clients and apps are built (a service's `__main__`).
+
+    Without an exporter, no trace starts recorded here (trace ids are still made and carried);
+    a parent recorded upstream is followed, so a trace through a mixed deployment holds."""
     provider = TracerProvider(
         resource=Resource.create({SERVICE_NAME: service_name}),
-        sampler=ParentBased(root=NoLoneClientSpans()),
+        sampler=sampler_for(exporter, sample_ratio),
     )
     if exporter != "none":
         processor: SpanProcessor = BatchSpanProcessor(

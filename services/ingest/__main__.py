@@ -16,7 +16,12 @@ def main() -> None:
     configure_logging(settings.log_format, settings.log_level)
     # The port first: a taken one stops the service before it connects to anything.
     sock = listen_or_exit("ingest", settings.ingest_host, settings.ingest_port, "VIGIE_INGEST_PORT")
-    configure_tracing("vigie-ingest", settings.traces_exporter, settings.traces_endpoint)
+    configure_tracing(
+        "vigie-ingest",
+        settings.traces_exporter,
+        settings.traces_endpoint,
+        settings.traces_sample_ratio,
+    )
     config = uvicorn.Config(
         bootstrap(settings), log_level=settings.log_level.lower(), access_log=False
     )

@@ -19,7 +19,12 @@ def main() -> None:
     # The operational port first: a taken one stops the service before it consumes.
     host, port = settings.matcher_host, settings.matcher_port
     sock = listen_or_exit("matcher", host, port, "VIGIE_MATCHER_PORT")
-    configure_tracing("vigie-matcher", settings.traces_exporter, settings.traces_endpoint)
+    configure_tracing(
+        "vigie-matcher",
+        settings.traces_exporter,
+        settings.traces_endpoint,
+        settings.traces_sample_ratio,
+    )
     service = bootstrap(settings)
     web = EmbeddedWebServer(
         service.app, host, port, sock, service="matcher", setting="VIGIE_MATCHER_PORT"

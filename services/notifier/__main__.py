@@ -20,7 +20,12 @@ def main() -> None:
     sock = listen_or_exit(
         "notifier", settings.notifier_host, settings.notifier_port, "VIGIE_NOTIFIER_PORT"
     )
-    configure_tracing("vigie-notifier", settings.traces_exporter, settings.traces_endpoint)
+    configure_tracing(
+        "vigie-notifier",
+        settings.traces_exporter,
+        settings.traces_endpoint,
+        settings.traces_sample_ratio,
+    )
     service = bootstrap(settings)
     web = WebServer(service.app, settings.notifier_host, settings.notifier_port, sock=sock)
 

@@ -14,13 +14,12 @@ from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-from opentelemetry.sdk.trace.sampling import ParentBased
 from opentelemetry.trace import SpanKind
 
 from shared.kafka.broker import make_broker
 from shared.logging import add_trace_ids
 from shared.settings import CommonSettings
-from shared.tracing import NoLoneClientSpans, instrument_app
+from shared.tracing import instrument_app, sampler_for
 
 
 @pytest.fixture(scope="module")
@@ -72,11 +71,28 @@ def test_a_log_line_carries_the_current_trace_and_span_ids(exported: InMemorySpa
 
 
 def test_a_client_call_outside_any_trace_is_not_traced_one_inside_is() -> None:
-    tracer = TracerProvider(sampler=ParentBased(root=NoLoneClientSpans())).get_tracer("test")
+    tracer = TracerProvider(sampler=sampler_for("zipkin")).get_tracer("test")
     assert not tracer.start_span("vigie.find", kind=SpanKind.CLIENT).is_recording()
     with tracer.start_as_current_span("POST /v1/tenders", kind=SpanKind.SERVER) as request:
         assert request.is_recording()
         assert tracer.start_span("vigie.insert", kind=SpanKind.CLIENT).is_recording()
+
+
+def test_without_an_exporter_nothing_is_recorded_but_trace_ids_are_made_and_followed() -> None:
+    tracer = TracerProvider(sampler=sampler_for("none")).get_tracer("test")
+    with tracer.start_as_current_span("POST /v1/tenders", kind=SpanKind.SERVER) as request:
+        assert not request.is_recording()
+        assert request.get_span_context().is_valid  # the logs and Kafka headers still get it
+    upstream = TracerProvider(sampler=sampler_for("zipkin")).get_tracer("upstream")
+    with upstream.start_as_current_span("recorded upstream"):
+        assert tracer.start_span("tenders process", kind=SpanKind.CONSUMER).is_recording()
+
+
+def test_the_sample_ratio_decides_which_traces_are_recorded() -> None:
+    never = TracerProvider(sampler=sampler_for("otlp", 0.0)).get_tracer("test")
+    always = TracerProvider(sampler=sampler_for("otlp", 1.0)).get_tracer("test")
+    assert not never.start_span("POST /v1/tenders", kind=SpanKind.SERVER).is_recording()
+    assert always.start_span("POST /v1/tenders", kind=SpanKind.SERVER).is_recording()
 
 
 async def test_a_signed_link_s_token_never_reaches_a_span(exported: InMemorySpanExporter) -> None:
