@@ -377,7 +377,7 @@ def create_app(
         if isinstance(body, Tender):
             _admit(body, clock())
             _check_scope(caller, body)
-            return _answered(await _guarded(intake.submit(body, caller.id, likely_new=True)))
+            return _answered(await _guarded(intake.submit(body, caller.id)))
         outcomes = body.notices("request")
         if len(outcomes) != 1:
             raise HTTPException(

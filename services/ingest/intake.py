@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 import structlog
 
@@ -77,6 +77,16 @@ class TenderStore(Protocol):
     async def clear_pending_many(self, events: list[TenderEvent]) -> None: ...
 
 
+@runtime_checkable
+class InsertsOrReads(Protocol):
+    """A store that can try a new tender's insert and read what is stored in one round trip."""
+
+    async def insert_or_get(self, write: Write) -> Stored | None:
+        """Insert the first revision of `write` (`expected` None) unless its uid is stored:
+        None if inserted, else what is stored, left as it was."""
+        ...
+
+
 @dataclass(frozen=True)
 class Notice:
     """A notice from a feed or a file: what it says happened, and the tender."""
@@ -106,16 +116,22 @@ class TenderIntake:
     async def current(self, uid: str) -> Stored | None:
         return await self._registry.get(uid)
 
-    async def submit(
-        self, tender: Tender, publisher_id: str, *, likely_new: bool = False
-    ) -> Receipt:
-        """Push a tender. `likely_new` (a publisher's POST) tries the insert of a new tender
-        first, without reading: one round trip instead of two when it is new; a tender already
-        stored refuses the insert, and is then read and decided on as usual."""
-        if likely_new:
-            first = self._prepare(tender, None, publisher_id)
-            if isinstance(first, Write) and await self._apply(first):
+    async def submit(self, tender: Tender, publisher_id: str) -> Receipt:
+        """Push a tender. A store that can (`InsertsOrReads`) inserts a new tender or hands back
+        the stored one in a single round trip; the loop below reads first."""
+        if isinstance(self._registry, InsertsOrReads):
+            content = content_of(tender)
+            decision = decide_push(None, content, tender.revision)
+            first = _write_of(None, tender, decision, content, publisher_id, tender.revision)
+            stored = await self._registry.insert_or_get(first)
+            if stored is None:
+                await self._announce(first.event)
                 return Receipt.of(first)
+            prepared = self._prepare(tender, await self._left_published(stored), publisher_id)
+            if isinstance(prepared, Receipt):
+                return prepared
+            if await self._apply(prepared):
+                return Receipt.of(prepared)
         for _ in range(MAX_WRITE_ATTEMPTS):
             stored = await self._settled(tender.uid)
             prepared = self._prepare(tender, stored, publisher_id)
@@ -259,19 +275,29 @@ class TenderIntake:
     async def _settled(self, uid: str) -> Stored | None:
         """The stored tender, after publishing any event an earlier attempt left unpublished."""
         stored = await self._registry.get(uid)
-        pending = stored.pending_event if stored is not None else None
+        return await self._left_published(stored) if stored is not None else None
+
+    async def _left_published(self, stored: Stored) -> Stored:
+        """Publish the event an earlier attempt left unpublished, if any (one acknowledged and
+        waiting for its marker to be cleared is not published again)."""
+        pending = stored.pending_event
         if pending is not None and not self._clears.was_published(pending):
             await self._publisher.publish(pending)
-            await self._registry.clear_pending(uid, pending)
+            await self._registry.clear_pending(stored.tender.uid, pending)
         return stored
 
     async def _apply(self, write: Write) -> bool:
-        """Store the write, then publish its event (its marker cleared soon after, off this
-        path: `ingest.pending_clears`); False if another writer won."""
+        """Store the write, then publish its event; False if another writer won."""
         event = write.event
         args = (write.decision, write.content, write.publisher_id, write.source_revision)
         if not await self._registry.save(write.expected, event, *args):
             return False
+        await self._announce(event)
+        return True
+
+    async def _announce(self, event: TenderEvent) -> None:
+        """Publish the event of a write just stored; its pending marker is cleared soon after,
+        off this path (`ingest.pending_clears`)."""
         await self._publisher.publish(event)
         self._clears.published(event)
         log.info(
@@ -280,7 +306,6 @@ class TenderIntake:
             kind=event.kind.value,
             revision=event.tender.revision,
         )
-        return True
 
 
 def _write_of(

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from pymongo import ASCENDING, UpdateOne
+from pymongo import ASCENDING, ReturnDocument, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
@@ -121,6 +121,25 @@ class TenderRegistry:
         """The stored tenders among `uids`, by uid: one query served by the `_id` index."""
         documents = await retrying(lambda: self._tenders.find({"_id": {"$in": uids}}).to_list())
         return {document["_id"]: _stored(document) for document in documents}
+
+    async def insert_or_get(self, write: Write) -> Stored | None:
+        """Insert a new tender's first revision unless its uid is stored, in one round trip:
+        None if inserted, else the stored tender, left as it was (`$setOnInsert` changes
+        nothing on a match)."""
+        document = _new_document(write)
+        uid = document.pop("_id")
+        try:
+            before = await retrying(
+                lambda: self._tenders.find_one_and_update(
+                    {"_id": uid},
+                    {"$setOnInsert": document},
+                    upsert=True,
+                    return_document=ReturnDocument.BEFORE,
+                )
+            )
+        except DuplicateKeyError:  # another writer inserted it between the match and the insert
+            return await self.insert_or_get(write)  # matches theirs now
+        return _stored(before) if before is not None else None
 
     async def save(
         self,

@@ -1,0 +1,39 @@
+"""The registry's one-round-trip insert of a new tender, on the real MongoDB stand-in: a new uid
+is inserted, a stored one is handed back untouched."""
+
+from __future__ import annotations
+
+import pytest
+from pymongo.asynchronous.database import AsyncDatabase
+
+from ingest.registry import TenderRegistry
+from ingest.revisions import Decision, Outcome, Write, content_of
+from shared.events import Tender, TenderEvent, TenderEventKind
+from shared.mongo import Document
+from tests.factories import make_tender
+
+pytestmark = pytest.mark.integration
+
+
+def _first(tender: Tender) -> Write:
+    event = TenderEvent(kind=TenderEventKind.PUBLISHED, tender=tender)
+    return Write(None, event, Decision(Outcome.ACCEPTED, 1), content_of(tender), "p", 0)
+
+
+async def test_a_new_tender_is_inserted_and_a_stored_one_handed_back_untouched(
+    db: AsyncDatabase[Document],
+) -> None:
+    registry = TenderRegistry(db)
+    tender = make_tender(source_id="IG-1")
+    first = _first(tender)
+    assert await registry.insert_or_get(first) is None
+    inserted = await db["tenders"].find_one({"_id": tender.uid})
+    assert inserted is not None
+
+    again = _first(tender.model_copy(update={"title": "Autre titre"}))
+    stored = await registry.insert_or_get(again)
+    assert stored is not None
+    assert (stored.current.revision, stored.tender.title) == (1, tender.title)
+    assert stored.pending_event is not None
+    assert stored.pending_event.event_id == first.event.event_id
+    assert await db["tenders"].find_one({"_id": tender.uid}) == inserted
