@@ -31,6 +31,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -343,9 +344,13 @@ class MongoCounter(monitoring.CommandListener):
     def __init__(self) -> None:
         self.commands = 0
         self.writes = 0
+        self.by_name: Counter[str] = Counter()
 
     def started(self, event: monitoring.CommandStartedEvent) -> None:
         self.commands += 1
+        collection = event.command.get(event.command_name)
+        on = f" {collection}" if isinstance(collection, str) else ""  # not a getMore's cursor id
+        self.by_name[f"{event.command_name}{on}"] += 1
 
     def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
         if event.command_name in self.WRITES:
@@ -439,7 +444,7 @@ async def pipeline_rate(
         matches = [_match(index, f"ent-{index}") for index in range(count)]
         records = [(m.model_dump_json().encode(), m.key.encode()) for m in matches]
         started, meter = time.perf_counter(), CpuMeter(config, sink_pid, mongo_pid)
-        commands, writes = MONGO.commands, MONGO.writes
+        commands, writes, by_name = MONGO.commands, MONGO.writes, MONGO.by_name.copy()
         for value, key in records:
             await producer.send(settings.topic(MATCHES_TOPIC), value, key=key)
         await producer.flush()
@@ -448,6 +453,12 @@ async def pipeline_rate(
         seconds = time.perf_counter() - started
         cpu = meter.ms_per(count)
         commands, writes = MONGO.commands - commands, MONGO.writes - writes
+        by_name = MONGO.by_name - by_name
+        print(
+            "MongoDB commands per email:",
+            ", ".join(f"{name} {n / count:.3f}" for name, n in by_name.most_common()),
+            flush=True,
+        )
         load = os.getloadavg()[0]
     finally:
         await producer.stop()

@@ -64,6 +64,8 @@ LEASE_STEPS = 16
 REPLAY_LEASES_READ = 64
 # Documents one coalesced read asks for at most (two a fence check).
 COALESCED_READ_IDS = 512
+# Lease 1 entries remembered until their fence check; beyond, the check reads the entry.
+ENTRY_LEASES_KEPT = 10_000
 
 
 def lease_id(key: str, number: int) -> str:
@@ -120,6 +122,8 @@ class DeliveryStore:
         self._leases = db["leases"]
         self._lease_reads = CoalescedReads(self._leases)
         self._outbox_reads = CoalescedReads(self._outbox)
+        # Lease 1 entries this store inserted and has not checked yet: key → the lease's end.
+        self._entry_leases: dict[str, datetime] = {}
         self._owner = owner or f"{socket.gethostname()}:{os.getpid()}"
 
     async def ensure_indexes(self) -> None:
@@ -189,6 +193,9 @@ class DeliveryStore:
         taken = await self._insert_new_in(
             self._outbox, [self._leased_entry(key, now, until) for key in fresh]
         )
+        if len(self._entry_leases) > ENTRY_LEASES_KEPT:
+            self._entry_leases.clear()  # sends that never reached their check: read instead
+        self._entry_leases.update((key, until) for key in fresh if key not in taken)
         return {
             key: Delivery.from_document({**records[key], "attempts": 1, "lease": 1})
             for key in fresh
@@ -396,6 +403,14 @@ class DeliveryStore:
         if lease == 0:
             return True
         ids = [lease_id(key, lease), lease_id(key, lease + 1)]
+        inserted_until = self._entry_leases.pop(key, None) if lease == 1 else None
+        if inserted_until is not None:
+            # This store inserted the entry that is lease 1 a moment ago: its owner and end are
+            # known here, and only this sender may move them (a retry, a deferral, the outcome).
+            found = await self._lease_reads.find(ids)
+            if ids[0] in found or ids[1] in found:
+                return False
+            return bool(inserted_until - now >= timedelta(seconds=margin_seconds))
         if lease == 1:
             found, entries = await asyncio.gather(
                 self._lease_reads.find(ids), self._outbox_reads.find([key])
@@ -433,6 +448,7 @@ class DeliveryStore:
         self, key: str, due_at: datetime, now: datetime, attempts: int, **fields: Any
     ) -> None:
         """Back to `scheduled` until `due_at` (a retry, a deferral, a replay)."""
+        self._entry_leases.pop(key, None)
         await self._deliveries.update_one(
             {"_id": key},
             {"$set": {"due_at": due_at, "attempts": attempts, "updated_at": now, **fields}},
@@ -458,6 +474,7 @@ class DeliveryStore:
         attempts: int | None = None,
     ) -> None:
         """Record the outcome, then leave the outbox."""
+        self._entry_leases.pop(key, None)
         fields: Document = {
             "status": RecordStatus(status).value,
             "detail": detail,
@@ -473,6 +490,8 @@ class DeliveryStore:
         """`settle` for many: one update per kind of outcome, then one outbox delete."""
         if not outcomes:
             return
+        for outcome in outcomes:
+            self._entry_leases.pop(outcome.key, None)
 
         def kind(outcome: Outcome) -> tuple[str, str, int]:
             return (

@@ -204,3 +204,19 @@ async def test_a_replayed_instant_send_is_leased_again_under_a_new_number(
     replayed = await _taken(two, later, 2)
     assert not await one.holds(KEY, 1, later, 0)
     assert await two.holds(KEY, replayed.lease, later, 30)
+
+
+async def test_an_instant_sender_that_stalled_or_was_taken_over_fails_its_first_check(
+    db: AsyncDatabase[Document], other_db: AsyncDatabase[Document]
+) -> None:
+    one, two = DeliveryStore(db, owner="one"), DeliveryStore(other_db, owner="two")
+    stalled, overtaken = KEYS[1], KEYS[2]
+    records = [
+        Delivery(key, RecordStatus.SCHEDULED, "e", Channel.EMAIL, attempts=0, due_at=NOW)
+        for key in (stalled, overtaken)
+    ]
+    assert len(await one.claim_many_leased(records, NOW, 60)) == 2
+    assert await two.lease(overtaken, NOW + timedelta(seconds=61), 60) is not None
+
+    assert not await one.holds(stalled, 1, NOW + timedelta(seconds=40), 30)
+    assert not await one.holds(overtaken, 1, NOW + timedelta(seconds=10), 0)
