@@ -23,6 +23,7 @@ from shared.events import MatchEvent
 from shared.mongo import Document, insert_new, retrying
 
 log = structlog.get_logger()
+LOAD_PAGE = 1000  # enterprise documents a full load holds at once
 
 
 def _enterprise(document: Document) -> Enterprise | None:
@@ -68,9 +69,16 @@ class MongoMatcherStore:
         """Nothing beyond `_id`: every read and write of the matcher is by key."""
 
     async def all_enterprises(self) -> list[Enterprise]:
-        """Every enterprise: the catalogue's full load, at start and as a periodic safety net."""
-        documents = await retrying(lambda: self._enterprises.find({}).to_list())
-        return [e for e in map(_enterprise, documents) if e is not None]
+        """Every enterprise: the catalogue's full load, at start and as a periodic safety net.
+        Read page by page, each document turned into its model as it comes, so the raw
+        documents of all enterprises are never held at once (they were half the matcher's peak
+        memory)."""
+
+        async def read() -> list[Enterprise]:
+            cursor = self._enterprises.find({}, batch_size=LOAD_PAGE)
+            return [e async for document in cursor if (e := _enterprise(document)) is not None]
+
+        return await retrying(read)
 
     async def enterprises(self, ids: Sequence[str]) -> dict[str, Enterprise]:
         """The enterprises among `ids` that exist (and can be read), by id."""
