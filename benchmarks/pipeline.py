@@ -36,6 +36,7 @@ import email.policy
 import json
 import os
 import platform
+import resource
 import signal
 import subprocess
 import sys
@@ -52,6 +53,7 @@ import aiohttp
 
 from benchmarks.ingest import _release as ocds_release
 from benchmarks.ingest import fill
+from benchmarks.process_cpu import ProcessCpu
 from benchmarks.report import replace_measured_block
 from ingest.settings import IngestSettings
 from shared.enterprises import Enterprise
@@ -288,7 +290,13 @@ def ocds_package(run: str, count: int, codes: int) -> dict[str, Any]:
 
 
 async def backfill(
-    fleet: Fleet, reader: SinkReader, folder: Path, count: int, codes: int, per_code: int
+    fleet: Fleet,
+    servers: dict[str, int | None],
+    reader: SinkReader,
+    folder: Path,
+    count: int,
+    codes: int,
+    per_code: int,
 ) -> dict[str, float]:
     """Import `count` notices as one file; when the import exited, the matcher caught up, and
     the sink held every expected message (or the drain gave up), with the messages counted."""
@@ -296,6 +304,9 @@ async def backfill(
     path = folder / "backfill.json"
     stamp = env["VIGIE_TOPIC_PREFIX"]
     path.write_text(json.dumps(ocds_package(stamp, count, codes)))
+    pids = {**fleet.pids(), **servers}
+    cpu = ProcessCpu(pids)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
     began = time.monotonic()
     done = await asyncio.to_thread(
         subprocess.run,
@@ -305,6 +316,8 @@ async def backfill(
         text=True,
     )
     imported = time.monotonic() - began
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    import_cpu = after.ru_utime + after.ru_stime - children.ru_utime - children.ru_stime
     if done.returncode != 0:
         raise RuntimeError(f"vigie ingest file failed: {done.stdout[-2000:]} {done.stderr[-2000:]}")
     bootstrap, prefix = env["VIGIE_KAFKA_BOOTSTRAP"], env["VIGIE_TOPIC_PREFIX"]
@@ -323,7 +336,9 @@ async def backfill(
             break
         await asyncio.sleep(1.0)
     delivered = time.monotonic() - began
+    used = {"vigie ingest file": import_cpu, **cpu.used()}
     return {
+        **{f"cpu {name}": seconds for name, seconds in used.items()},
         "imported_s": imported,
         "matched_s": matched,
         "delivered_s": delivered,
@@ -443,8 +458,9 @@ async def main(args: argparse.Namespace) -> None:
             codes_2 = max(1, args.backfill_enterprises // args.per_code)
             ready_2 = await warm_up(fleet, key, reader, codes_2, args.per_code)
             rss_2n = rss_mib(_matcher_pid(fleet))
+            servers = {"Kafka": kafka.pid, "FerretDB": mongo.pid, "SMTP sink": sink.pid}
             backfill_figures = await backfill(
-                fleet, reader, home, args.backfill, codes_2, args.per_code
+                fleet, servers, reader, home, args.backfill, codes_2, args.per_code
             )
             backfill_figures.update(loaded_s=loaded_2, ready_s=ready_2)
             print(backfill_figures)
@@ -571,8 +587,25 @@ def _report(
             f"{n * args.per_code:,}, missing {b['missing']:,.0f} "
             f"({b['messages'] / b['delivered_s']:,.0f} emails/s over the whole backfill).",
             "",
+            "CPU used during the backfill, by process (the benchmark's own client left out):",
+            "",
+            "| process | CPU (s) | ms a notice | share of the run's wall time |",
+            "|---|---|---|---|",
+            *_cpu_rows(b, n),
+            "",
         ]
     return "\n".join(parts)
+
+
+def _cpu_rows(figures: dict[str, float], notices: int) -> list[str]:
+    rows = []
+    spent = {k.removeprefix("cpu "): v for k, v in figures.items() if k.startswith("cpu ")}
+    for name, seconds in [*spent.items(), ("all", sum(spent.values()))]:
+        rows.append(
+            f"| {name} | {seconds:,.1f} | {seconds * 1000 / notices:.2f} | "
+            f"{seconds / figures['delivered_s']:.0%} |"
+        )
+    return rows
 
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:

@@ -221,7 +221,18 @@ def free_service_ports() -> dict[str, str]:
     return {f"VIGIE_{service.upper()}_PORT": str(free_port()) for service in SERVICES}
 
 
-class PrivateMongo:
+class _PrivateServer:
+    """A server process of a test's own."""
+
+    _process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def pid(self) -> int | None:
+        """Its process id while it runs (the benchmarks read its CPU time)."""
+        return self._process.pid if self._process is not None else None
+
+
+class PrivateMongo(_PrivateServer):
     """The stack's MongoDB stand-in binary run on a free port with a data folder of its own, so a
     test may kill -9 it and start it again on the same data."""
 
@@ -230,7 +241,7 @@ class PrivateMongo:
         self.data = data
         self.port = free_port()
         self.url = f"mongodb://127.0.0.1:{self.port}/"
-        self._process: subprocess.Popen[bytes] | None = None
+        self._process = None
         self.start()
 
     def start(self) -> None:
@@ -316,7 +327,7 @@ def _private_config(home: Path) -> StackConfig:
     )
 
 
-class PrivateKafka:
+class PrivateKafka(_PrivateServer):
     """A one-node KRaft broker of a test's own (the stack's jars, free ports, its own data),
     so a test may kill -9 it and start it again on the same log."""
 
@@ -324,7 +335,7 @@ class PrivateKafka:
         stack_kafka = Kafka(StackConfig.from_env())
         self._kafka = _KafkaBesideTheStack(_private_config(home), stack_kafka.libs)
         self.bootstrap = self._kafka.address()
-        self._process: subprocess.Popen[bytes] | None = None
+        self._process = None
         self._kafka.prepare(lambda _: None)  # writes its properties, formats its storage
         self.start()
 
@@ -346,7 +357,7 @@ class PrivateKafka:
         self._process = None
 
 
-class PrivateMailSink:
+class PrivateMailSink(_PrivateServer):
     """The stack's SMTP capture server on free ports with its own folder; counts what it caught
     by reading that folder (one .eml file per accepted message, named by arrival time)."""
 
@@ -358,7 +369,7 @@ class PrivateMailSink:
         self._mail.prepare(lambda _: None)
         self._mail.log.parent.mkdir(parents=True, exist_ok=True)
         with self._mail.log.open("ab") as log:
-            self._process: subprocess.Popen[bytes] | None = subprocess.Popen(
+            self._process = subprocess.Popen(
                 self._mail.command(), env=self._mail.env(), stdout=log, stderr=subprocess.STDOUT
             )
         _wait_until(self._mail.probe, self._process, within=30)

@@ -248,6 +248,10 @@ class Fleet:
     def running(self, service: str) -> list[Replica]:
         return [r for r in self.replicas if r.service == service and r.running]
 
+    def pids(self) -> dict[str, int | None]:
+        """Each running replica's process id, by replica name."""
+        return {r.name: r.process.pid for r in self.replicas if r.process is not None}
+
     def stop_all(self) -> None:
         for replica in self.replicas:
             replica.signal(signal.SIGKILL)
