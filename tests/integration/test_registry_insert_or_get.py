@@ -1,5 +1,5 @@
-"""The registry's one-round-trip insert of a new tender, on the real MongoDB stand-in: a new uid
-is inserted, a stored one is handed back untouched."""
+"""The registry on the real MongoDB stand-in: a new tender inserted in one round trip (a stored one
+handed back untouched), and events noted published without rewriting their tender."""
 
 from __future__ import annotations
 
@@ -37,3 +37,27 @@ async def test_a_new_tender_is_inserted_and_a_stored_one_handed_back_untouched(
     assert stored.pending_event is not None
     assert stored.pending_event.event_id == first.event.event_id
     assert await db["tenders"].find_one({"_id": tender.uid}) == inserted
+
+
+async def test_an_event_noted_published_is_no_longer_pending_and_the_tender_is_not_rewritten(
+    db: AsyncDatabase[Document],
+) -> None:
+    registry = TenderRegistry(db)
+    noted, left = (make_tender(source_id=f"IG-{n}") for n in (2, 3))
+    writes = [_first(noted), _first(left)]
+    for write in writes:
+        assert await registry.insert_or_get(write) is None
+    before = await db["tenders"].find_one({"_id": noted.uid})
+
+    await registry.clear_pending_many([writes[0].event])
+    await registry.clear_pending_many([writes[0].event])  # noted twice: no error
+
+    stored = await registry.get_many([noted.uid, left.uid])
+    assert stored[noted.uid].pending_event is None
+    pending = stored[left.uid].pending_event
+    assert pending is not None
+    assert pending.event_id == writes[1].event.event_id
+    alone = await registry.get(noted.uid)
+    assert alone is not None
+    assert alone.pending_event is None
+    assert await db["tenders"].find_one({"_id": noted.uid}) == before
