@@ -16,8 +16,10 @@ another server. Three measures (0 skips one):
 3. The whole notifier, once per `--history` size: a fresh database holding that many settled
    deliveries (~2 KB each), then `--pipeline` match events on Kafka → records and outbox in
    FerretDB → dispatcher → SMTP, timed until every `sent` outcome is read back from
-   `vigie.deliveries.v1`; with the time of one outbox poll at that size, and the CPU each email
-   cost the notifier's process, FerretDB, Kafka and the SMTP sink.
+   `vigie.deliveries.v1`; with the time of one outbox poll at that size, the CPU each email
+   cost the notifier's process, FerretDB, Kafka and the SMTP sink, and the MongoDB commands and
+   documents written per email. `--own-mongo` runs a FerretDB of the benchmark's own for these
+   runs, so its CPU is theirs alone. The notifier is traced as `python -m notifier` traces it.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from aiokafka import AIOKafkaProducer, ConsumerRecord
 from pymongo import monitoring
 from pymongo.asynchronous.database import AsyncDatabase
 
+from benchmarks.process_cpu import cpu_seconds
 from benchmarks.report import replace_measured_block
 from notifier.bootstrap import NotifierService, bootstrap
 from notifier.links import LinkBuilder
@@ -319,15 +322,6 @@ async def _poll_ms(service: NotifierService, rounds: int = 20) -> float:
     return (time.perf_counter() - started) * 1000 / rounds
 
 
-def _cpu_seconds(pid: int | str | None) -> float:
-    """CPU time a process used so far (0 when it cannot be read)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except (OSError, IndexError):
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def _stack_pid(config: StackConfig, component: str) -> str | None:
     try:
         return (config.run_dir / f"{component}.pid").read_text().strip()
@@ -378,7 +372,7 @@ class CpuMeter:
         self._start = self._now()
 
     def _now(self) -> dict[str, float]:
-        used = {name: _cpu_seconds(pid) for name, pid in self._pids.items()}
+        used = {name: cpu_seconds(pid) for name, pid in self._pids.items()}
         return {**used, "notifier": time.process_time()}
 
     def ms_per(self, count: int) -> dict[str, float]:
