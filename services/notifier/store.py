@@ -109,6 +109,11 @@ class CoalescedReads:
                     if not answer.done():
                         answer.set_exception(exc)
                 continue
+            except asyncio.CancelledError:  # the loop is closing: nobody is left waiting
+                for _, answer in [*batch, *self._waiting]:
+                    answer.cancel()
+                self._waiting.clear()
+                raise
             for ids, answer in batch:
                 if not answer.done():
                     answer.set_result({i: found[i] for i in ids if i in found})
