@@ -6,6 +6,12 @@ Run with the stack up: `python -m benchmarks.ingest [--tenders 10000] [--stored 
 - single `POST /v1/tenders` latency (1,000 posts, one at a time) with each `--stored` count of
   tenders already in the collection, to show whether it grows with the data.
 Prints Markdown tables and writes docs/PERFORMANCE-ingest.md. Measured, never asserted.
+
+`python -m benchmarks.ingest --rate 50 [--seconds 30] [--repost]` instead measures what one POST
+costs: new tenders (or, with `--repost`, tenders already stored, unchanged) POSTed at a steady
+rate to `python -m ingest` on a FerretDB and a Kafka of its own (so that their CPU is ingest's
+alone): POST latency p50 / p99, and CPU per POST of ingest, FerretDB and Kafka (each server's
+idle CPU, measured just before, taken off), read from /proc. Printed, not written.
 """
 
 from __future__ import annotations
@@ -13,7 +19,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 import uuid
@@ -21,9 +30,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import httpx
 import uvicorn
 
+from benchmarks.process_cpu import ProcessCpu
 from benchmarks.report import replace_measured_block
 from ingest.bootstrap import bootstrap, bootstrap_runtime
 from ingest.importer import ImportSummary, NoticeImporter
@@ -33,6 +44,10 @@ from ingest.registry import TenderRegistry
 from ingest.settings import IngestSettings
 from shared.events import Tender, TenderEvent, TenderEventKind
 from shared.mongo import database, make_client
+from tests.chaos.fleet import PEPPER as FLEET_PEPPER
+from tests.chaos.fleet import prepare_publisher
+from tests.stack_clients import PrivateKafka, PrivateMongo, free_port
+from vigie.services_runner import wait_for_ingest
 from vigie_stack.config import StackConfig
 
 PEPPER = "benchmark-only-pepper"
@@ -171,6 +186,86 @@ async def http_figures(settings: IngestSettings, count: int) -> tuple[float, flo
     return batch_rate, statistics.median(latencies), p99
 
 
+def _percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+async def _post_at(url: str, key: str, bodies: list[dict[str, Any]], rate: float) -> list[float]:
+    """POST each body at `rate` a second (aiohttp: the lightest client at hand, on the same
+    cores); the latency of each, in ms. Every answer must be 202."""
+    latencies: list[float] = []
+    headers = {"Authorization": f"Bearer {key}"}
+    async with aiohttp.ClientSession(base_url=url, headers=headers) as client:
+
+        async def post(body: dict[str, Any]) -> None:
+            began = time.perf_counter()
+            async with client.post("/v1/tenders", json=body) as response:
+                await response.read()
+                if response.status != 202:
+                    raise RuntimeError(f"POST answered {response.status}")
+            latencies.append((time.perf_counter() - began) * 1000)
+
+        started = time.monotonic()
+        posts = []
+        for n, body in enumerate(bodies):
+            await asyncio.sleep(max(0.0, started + n / rate - time.monotonic()))
+            posts.append(asyncio.create_task(post(body)))
+        await asyncio.gather(*posts)
+    return latencies
+
+
+async def rate_figures(rate: float, seconds: float, repost: bool) -> dict[str, float]:
+    """POST latency and CPU per POST at `rate`, on servers of its own (see the module's doc)."""
+    with tempfile.TemporaryDirectory() as home:
+        mongo, kafka = PrivateMongo(Path(home) / "mongo" / "data"), PrivateKafka(Path(home) / "k")
+        ingest: subprocess.Popen[bytes] | None = None
+        try:
+            mongodb_url = f"{mongo.url}bench"
+            key = await prepare_publisher(mongodb_url)
+            port = free_port()
+            env = {
+                **os.environ,
+                "VIGIE_MONGODB_URL": mongodb_url,
+                "VIGIE_KAFKA_BOOTSTRAP": kafka.bootstrap,
+                "VIGIE_API_KEY_PEPPER": FLEET_PEPPER,
+                "VIGIE_INGEST_PORT": str(port),
+                "VIGIE_LOG_LEVEL": "WARNING",
+                "VIGIE_INGEST_RATE_PER_SECOND": str(rate * 10),
+            }
+            # A server process for the whole run, started once: blocking for a moment is fine.
+            ingest = subprocess.Popen([sys.executable, "-m", "ingest"], env=env)  # noqa: ASYNC220
+            url = f"http://127.0.0.1:{port}"
+            await asyncio.to_thread(wait_for_ingest, url)
+            stamp = uuid.uuid4().hex[:8]
+            # Ten seconds of the same load first: topics created, Kafka's JIT warm.
+            warm_up = [_tender(i, stamp + "w") for i in range(int(rate * 10))]
+            await _post_at(url, key, warm_up, rate)
+            bodies = [_tender(i, stamp) for i in range(int(rate * seconds))]
+            if repost:
+                await _post_at(url, key, bodies, rate * 4)
+            servers = {"FerretDB": mongo.pid, "Kafka": kafka.pid}
+            idle = ProcessCpu(servers)
+            await asyncio.sleep(5)
+            idle_per_second = {name: used / 5 for name, used in idle.used().items()}
+            meter = ProcessCpu({"ingest": ingest.pid, **servers})
+            began = time.monotonic()
+            latencies = await _post_at(url, key, bodies, rate)
+            took = time.monotonic() - began
+            used = meter.used()
+        finally:
+            if ingest is not None:
+                ingest.terminate()
+                ingest.wait(30)
+            kafka.stop()
+            mongo.stop()
+    figures = {"p50": _percentile(latencies, 0.5), "p99": _percentile(latencies, 0.99)}
+    for name, seconds_used in used.items():
+        spent = seconds_used - idle_per_second.get(name, 0.0) * took
+        figures[f"{name} ms/POST"] = spent / len(bodies) * 1000
+    return figures
+
+
 def _settings(config: StackConfig) -> IngestSettings:
     namespace = f"bench{uuid.uuid4().hex[:6]}"
     return IngestSettings(
@@ -229,8 +324,16 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--tenders", type=int, default=10_000)
     parser.add_argument("--stored", type=int, nargs="+", default=[1_000, 10_000, 100_000])
+    parser.add_argument("--rate", type=float, help="POSTs a second: measure one POST's cost")
+    parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--repost", action="store_true", help="POST tenders already stored")
     from shared.logging import configure_logging
 
     configure_logging("console", "WARNING")
     arguments = parser.parse_args()
-    asyncio.run(main(arguments.tenders, arguments.stored))
+    if arguments.rate:
+        load = os.getloadavg()[0]
+        figures = asyncio.run(rate_figures(arguments.rate, arguments.seconds, arguments.repost))
+        print({name: round(value, 2) for name, value in figures.items()}, f"load {load:.1f}")
+    else:
+        asyncio.run(main(arguments.tenders, arguments.stored))
