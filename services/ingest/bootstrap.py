@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from dataclasses import dataclass
 
 from fastapi import FastAPI
@@ -24,6 +26,8 @@ from shared.mongo import Document, database, make_client
 from shared.operations_http import operations_router
 from shared.tracing import instrument_app
 
+NOTES_AT_STOP_SECONDS = 5.0
+
 
 @dataclass
 class IngestRuntime:
@@ -43,7 +47,10 @@ class IngestRuntime:
         await self.broker.start()
 
     async def stop(self) -> None:
-        await self.intake.close()
+        # The notes of published events still queued, for a few seconds at most: with MongoDB
+        # away they stay unwritten, and their events go out again with their tender's next push.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.intake.close(), NOTES_AT_STOP_SECONDS)
         await self.broker.stop()
         await self.client.close()
 
