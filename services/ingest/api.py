@@ -255,7 +255,8 @@ async def _guarded(operation: Awaitable[T], seconds: float = OPERATION_TIMEOUT_S
         "publisher_id": arguments.get("publisher_id"),
     }
     try:
-        return await asyncio.wait_for(operation, seconds)
+        async with asyncio.timeout(seconds):  # in this task: no task of its own, as wait_for
+            return await operation
     except (CancelledTenderError, ConcurrentUpdateError) as exc:
         raise HTTPException(409, str(exc) or "concurrent update, retry") from exc
     except UnknownTenderError as exc:
