@@ -120,18 +120,9 @@ class TenderIntake:
         """Push a tender. A store that can (`InsertsOrReads`) inserts a new tender or hands back
         the stored one in a single round trip; the loop below reads first."""
         if isinstance(self._registry, InsertsOrReads):
-            content = content_of(tender)
-            decision = decide_push(None, content, tender.revision)
-            first = _write_of(None, tender, decision, content, publisher_id, tender.revision)
-            stored = await self._registry.insert_or_get(first)
-            if stored is None:
-                await self._announce(first.event)
-                return Receipt.of(first)
-            prepared = self._prepare(tender, await self._left_published(stored), publisher_id)
-            if isinstance(prepared, Receipt):
-                return prepared
-            if await self._apply(prepared):
-                return Receipt.of(prepared)
+            receipt = await self._insert_or_decide(self._registry, tender, publisher_id)
+            if receipt is not None:
+                return receipt
         for _ in range(MAX_WRITE_ATTEMPTS):
             stored = await self._settled(tender.uid)
             prepared = self._prepare(tender, stored, publisher_id)
@@ -140,6 +131,23 @@ class TenderIntake:
             if await self._apply(prepared):
                 return Receipt.of(prepared)
         raise ConcurrentUpdateError(tender.uid)
+
+    async def _insert_or_decide(
+        self, store: InsertsOrReads, tender: Tender, publisher_id: str
+    ) -> Receipt | None:
+        """A push's first attempt: the tender inserted if new, else decided on against what is
+        stored; None if another writer changed it meanwhile (the caller reads and tries again)."""
+        content = content_of(tender)
+        decision = decide_push(None, content, tender.revision)
+        first = _write_of(None, tender, decision, content, publisher_id, tender.revision)
+        stored = await store.insert_or_get(first)
+        if stored is None:
+            await self._announce(first.event)
+            return Receipt.of(first)
+        prepared = self._prepare(tender, await self._left_published(stored), publisher_id)
+        if isinstance(prepared, Receipt):
+            return prepared
+        return Receipt.of(prepared) if await self._apply(prepared) else None
 
     async def cancel(self, uid: str, publisher_id: str) -> Receipt:
         for _ in range(MAX_WRITE_ATTEMPTS):

@@ -1,7 +1,8 @@
 """The pending marker of events Kafka acknowledged, cleared a little later and many at once.
 
 A tender is written with its event marked pending, the event is published, then the marker is
-cleared, so that an event a crash left unpublished goes out with the next push of its tender
+cleared (the MongoDB registry notes the event published, `TenderRegistry.clear_pending_many`),
+so that an event a crash left unpublished goes out with the next push of its tender
 (`TenderIntake._settled`). Clearing is bookkeeping: the tender is stored and its event
 acknowledged before the publisher is answered, whether or not the marker is cleared yet. So the
 single-tender path does not wait for it: the markers of the events published during `delay`
