@@ -40,6 +40,8 @@ def _scan(data: bytes) -> None:
         raise XmlRefused(
             f"malformed XML: {reason} at line {error.lineno}, column {error.offset}"
         ) from error
+    except LookupError as error:  # the declaration names an encoding Python does not know
+        raise XmlRefused(f"malformed XML: {error}") from error
 
 
 def parse_xml(data: bytes) -> ET.Element:

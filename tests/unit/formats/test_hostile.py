@@ -120,6 +120,7 @@ def rejected(data: bytes) -> Rejected:
         (b"[1, 2]", "not JSON objects"),
         (b"<html><body>Not found</body></html>", "neither a BOAMP notice"),
         (b"<ANNONCE><GESTION><REFERENCE>", "malformed XML"),
+        (b'<?xml version="1.0" encoding="U-TF-8"?><ANNONCE/>', "malformed XML: unknown encoding"),
         (BILLION_LAUGHS, "DOCTYPE or ENTITY"),
         (EXTERNAL_ENTITY, "DOCTYPE or ENTITY"),
     ],
