@@ -151,6 +151,8 @@ class RateRun:
     missing: int = 0
     stages: dict[str, list[float]] = field(default_factory=dict)
     """Seconds per stage: POST → tender on Kafka, → match on Kafka, → SMTP accepted."""
+    cpu: dict[str, float] = field(default_factory=dict)
+    """CPU seconds each process used from the first POST to the last message."""
 
     @property
     def held(self) -> bool:
@@ -166,13 +168,16 @@ async def run_rate(
     codes: int,
     per_code: int,
     drain: float = 300.0,
+    servers: dict[str, int | None] | None = None,
 ) -> RateRun:
     """Push at `run.rate` for `run.seconds`, then wait (at most `drain` s) until every expected
-    message arrived, so that the next run starts on an idle pipeline."""
+    message arrived, so that the next run starts on an idle pipeline. The CPU of the services'
+    processes and of `servers` (name → pid) is measured over the same stretch."""
     count = int(run.rate * run.seconds)
     tenders = [
         bench_tender(fleet.env["VIGIE_TOPIC_PREFIX"], run.label, n, codes) for n in range(count)
     ]
+    cpu = ProcessCpu({**fleet.pids(), **(servers or {}), "benchmark": os.getpid()})
     began = time.monotonic()
     # aiohttp, not httpx: ~0.9 ms of CPU a POST instead of ~2.5 on the cores the services share
     # (docs/PERFORMANCE-ingest.md).
@@ -213,6 +218,7 @@ async def run_rate(
             break
         await asyncio.sleep(0.5)
     run.missing = expected - got
+    run.cpu = cpu.used()
     ordered = sorted(run.posted.items(), key=lambda item: item[1])
     per_tender = []
     last_arrival = 0.0
@@ -394,6 +400,7 @@ async def main(args: argparse.Namespace) -> None:
                 fleet.add(service)
         await asyncio.to_thread(wait_for_ingest, fleet.ingest_url, 120)
         reader = SinkReader(sink)
+        servers = {"Kafka": kafka.pid, "FerretDB": mongo.pid, "SMTP sink": sink.pid}
         ready = await warm_up(fleet, key, reader, codes, args.per_code)
         rss_n = rss_mib(_matcher_pid(fleet))
         print(f"{args.enterprises} enterprises loaded in {loaded:.0f} s; ready in {ready:.0f} s")
@@ -407,6 +414,7 @@ async def main(args: argparse.Namespace) -> None:
                 codes,
                 args.per_code,
                 args.drain,
+                servers,
             )
             for rate, duration in zip(args.rates, seconds, strict=True)
         ]
@@ -423,6 +431,8 @@ async def main(args: argparse.Namespace) -> None:
                 RateRun(f"h{int(best)}", best, args.hold),
                 codes,
                 args.per_code,
+                args.drain,
+                servers,
             )
             print(_row(hold))
         stored_runs: list[tuple[int, RateRun]] = []
@@ -458,7 +468,6 @@ async def main(args: argparse.Namespace) -> None:
             codes_2 = max(1, args.backfill_enterprises // args.per_code)
             ready_2 = await warm_up(fleet, key, reader, codes_2, args.per_code)
             rss_2n = rss_mib(_matcher_pid(fleet))
-            servers = {"Kafka": kafka.pid, "FerretDB": mongo.pid, "SMTP sink": sink.pid}
             backfill_figures = await backfill(
                 fleet, servers, reader, home, args.backfill, codes_2, args.per_code
             )
@@ -549,6 +558,7 @@ def _report(
     ]
     if hold is not None:
         parts += [f"Highest held rate, for {args.hold:g} s:", "", HEADER, _row(hold), ""]
+    parts += _cpu_table([*runs, *([hold] if hold else [])])
     if stored:
         parts += [
             "With tenders already stored (10 tenders/s):",
@@ -595,6 +605,26 @@ def _report(
             "",
         ]
     return "\n".join(parts)
+
+
+def _cpu_table(runs: list[RateRun]) -> list[str]:
+    """CPU per tender by process, for each rate run: what the two cores were spent on."""
+    names = list(dict.fromkeys(name for r in runs for name in r.cpu))
+    if not names:
+        return []
+    lines = [
+        "CPU per tender by process over each run, first POST to last message (ms):",
+        "",
+        "| rate asked | " + " | ".join(names) + " | all |",
+        "|---" * (len(names) + 2) + "|",
+    ]
+    for r in runs:
+        tenders = max(1, len(r.posted))
+        cells = [r.cpu.get(name, 0.0) * 1000 / tenders for name in names]
+        lines.append(
+            f"| {r.rate:g} | " + " | ".join(f"{c:.1f}" for c in cells) + f" | {sum(cells):.1f} |"
+        )
+    return [*lines, ""]
 
 
 def _cpu_rows(figures: dict[str, float], notices: int) -> list[str]:

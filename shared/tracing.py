@@ -5,7 +5,8 @@ What makes the spans (the ecosystem's parts):
   publish and per consumed message, the W3C `traceparent` carried in the Kafka headers;
 - `FastAPIInstrumentor` on each HTTP app (`instrument_app`), the operational endpoints left out;
 - `PymongoInstrumentor`: a span per MongoDB command (async client included: it listens to
-  PyMongo's command monitoring, which the async client publishes inside the awaiting task).
+  PyMongo's command monitoring, which the async client publishes inside the awaiting task),
+  installed only with an exporter.
 
 A batch consumer (the notifier's) gets one span from FastStream for the whole batch, linked to
 its records' traces rather than inside them, so a tender's trace would stop at the notifier's
@@ -122,8 +123,10 @@ def configure_tracing(
             span_exporter(exporter, endpoint or DEFAULT_ENDPOINTS[exporter])
         )
         provider.add_span_processor(processor)
+        # A span per MongoDB command only where spans go somewhere: unrecorded, they would still
+        # cost their making on every command, and carry nothing further (no command propagates).
+        PymongoInstrumentor().instrument(tracer_provider=provider)
     trace.set_tracer_provider(provider)
-    PymongoInstrumentor().instrument(tracer_provider=provider)
     return provider
 
 
