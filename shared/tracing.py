@@ -8,10 +8,12 @@ What makes the spans (the ecosystem's parts):
   PyMongo's command monitoring, which the async client publishes inside the awaiting task),
   installed only with an exporter.
 
-A batch consumer (the notifier's) gets one span from FastStream for the whole batch, linked to
-its records' traces rather than inside them, so a tender's trace would stop at the notifier's
-door. `BatchRecordSpans` adds, for each record that carries a `traceparent`, a span in that
-record's own trace covering the batch's handling, linked to the batch's span.
+A batch consumer (the matcher's, the notifier's) gets one span from FastStream for the whole
+batch, linked to its records' traces rather than inside them, so a tender's trace would stop at
+its door. `BatchRecordSpans` adds, for each record that carries a `traceparent`, a span in that
+record's own trace covering the batch's handling, linked to the batch's span; and what a handler
+publishes for one record goes out in that record's trace when published inside
+`record_trace(its key)` (the matcher's matches, under their tender's uid).
 
 Where spans go is set by the environment (`configure_tracing`): `VIGIE_TRACES_EXPORTER=none`
 (the default: trace ids are made, so they reach the logs and the Kafka headers, but no span is
@@ -24,6 +26,9 @@ is the share of traces recorded, decided where a trace starts and followed downs
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, Literal
 
 from fastapi import FastAPI
@@ -170,6 +175,31 @@ def instrument_app(app: FastAPI, *, hide_paths: bool = False) -> None:
     )
 
 
+# The record spans of the batch being handled, by record key (see `record_trace`).
+_RECORD_SPANS: ContextVar[dict[bytes, Span] | None] = ContextVar("vigie_record_spans", default=None)
+# The record span whose trace what is published now goes out in.
+_PUBLISHING_FOR: ContextVar[Span | None] = ContextVar("vigie_publishing_for", default=None)
+
+
+@contextmanager
+def record_trace(key: str) -> Iterator[None]:
+    """Inside a batch handler: what is published within goes out in the trace of the batch's
+    record keyed `key` (its span made current, and its `traceparent` in the headers, over the one
+    FastStream puts there: the batch's); nothing changes outside a batch or for a key the batch
+    does not hold (the latest record of a key when it holds several)."""
+    spans = _RECORD_SPANS.get()
+    span = spans.get(key.encode()) if spans else None
+    if span is None:
+        yield
+        return
+    token = _PUBLISHING_FOR.set(span)
+    try:
+        with trace.use_span(span, end_on_exit=False):
+            yield
+    finally:
+        _PUBLISHING_FOR.reset(token)
+
+
 class BatchRecordSpans(BaseMiddleware):
     """For a batch, a span per record in the record's own trace (see the module's docstring)."""
 
@@ -181,6 +211,7 @@ class BatchRecordSpans(BaseMiddleware):
         links = [Link(batch)] if batch.is_valid else []
         tracer = trace.get_tracer("vigie.kafka.batch")
         spans = []
+        by_key: dict[bytes, Span] = {}
         for record in records:
             carrier = {key: value.decode("latin-1") for key, value in record.headers or ()}
             if "traceparent" not in carrier:
@@ -199,6 +230,9 @@ class BatchRecordSpans(BaseMiddleware):
                 },
             )
             spans.append(span)
+            if record.key is not None:
+                by_key[record.key] = span
+        token = _RECORD_SPANS.set(by_key)
         try:
             return await call_next(msg)
         except Exception as exc:
@@ -207,5 +241,14 @@ class BatchRecordSpans(BaseMiddleware):
                 span.set_status(Status(StatusCode.ERROR, type(exc).__name__))
             raise
         finally:
+            _RECORD_SPANS.reset(token)
             for span in spans:
                 span.end()
+
+    async def publish_scope(self, call_next: Any, cmd: Any) -> Any:
+        """Inside `record_trace`, the record's `traceparent` (FastStream's telemetry middleware,
+        outside this one, injected the batch's)."""
+        span = _PUBLISHING_FOR.get()
+        if span is not None:
+            _PROPAGATOR.inject(cmd.headers, context=trace.set_span_in_context(span))
+        return await call_next(cmd)

@@ -25,6 +25,7 @@ from shared.kafka.consumer import RetryPolicy
 from shared.kafka.topics import ensure_vigie_topics
 from shared.mongo import Document, database, make_client
 from shared.operations_http import operations_app
+from shared.tracing import record_trace
 
 log = structlog.get_logger()
 
@@ -92,7 +93,7 @@ def bootstrap(
     changes = EnterpriseChangeFeed(
         settings.kafka_bootstrap, settings.topic(ENTERPRISES_TOPIC), apply_changes
     )
-    matcher = TenderMatcher(store, publisher, changes, clock)
+    matcher = TenderMatcher(store, publisher, changes, clock, in_trace_of=record_trace)
     subscribe_tenders(broker, settings, matcher, retry)
 
     async def index_loaded() -> str | None:

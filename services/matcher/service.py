@@ -7,7 +7,8 @@ Written against the protocols of matcher.ports, so it imports no I/O: the compos
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 
 import structlog
 
@@ -28,6 +29,8 @@ class TenderMatcher:
 
     `changes.catch_up()` is awaited before each batch of tenders, so a tender published right
     after a profile change sees that change. `clock` decides which tenders are still open.
+    `in_trace_of(tender uid)` is entered around what is logged for a tender of a batch, so its
+    lines carry that tender's trace (shared.tracing.record_trace, given by the composition root).
     """
 
     def __init__(
@@ -36,8 +39,10 @@ class TenderMatcher:
         publisher: MatchPublisher,
         changes: EnterpriseChanges,
         clock: Clock = utc_now,
+        in_trace_of: Callable[[str], AbstractContextManager[object]] = lambda uid: nullcontext(),
     ) -> None:
         self._store = store
+        self._in_trace_of = in_trace_of
         self._publisher = publisher
         self._clock = clock
         self._changes = changes
@@ -90,15 +95,21 @@ class TenderMatcher:
         await self._publisher.publish(planned)
         for consumed, candidates, matched in outcomes:
             tender = consumed.event.tender
-            log.info(
-                "tender_matched",
-                tender_uid=tender.uid,
-                revision=tender.revision,
-                kind=consumed.event.kind.value,
-                candidates=candidates,
-                matches=matched,
-                **consumed.at.fields(),
-            )
+            with self._in_trace_of(tender.uid):
+                self._log_matched(consumed, candidates, matched)
+
+    @staticmethod
+    def _log_matched(consumed: Consumed[TenderEvent], candidates: int, matched: int) -> None:
+        tender = consumed.event.tender
+        log.info(
+            "tender_matched",
+            tender_uid=tender.uid,
+            revision=tender.revision,
+            kind=consumed.event.kind.value,
+            candidates=candidates,
+            matches=matched,
+            **consumed.at.fields(),
+        )
 
     def _plan(
         self, event: TenderEvent, history: dict[str, list[Entry]]

@@ -4,7 +4,9 @@ own Prometheus middleware on every consume and publish."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
+from typing import TypeVar
 
 from faststream.kafka import KafkaBroker
 from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
@@ -14,6 +16,8 @@ from pydantic import BaseModel
 from shared.metrics import REGISTRY
 from shared.settings import CommonSettings
 from shared.tracing import BatchRecordSpans
+
+E = TypeVar("E", bound=BaseModel)
 
 
 def make_broker(settings: CommonSettings, client_id: str) -> KafkaBroker:
@@ -56,21 +60,26 @@ async def publish_event(broker: KafkaBroker, topic: str, key: str, event: BaseMo
 
 
 async def publish_events(
-    broker: KafkaBroker, topic: str, events: Sequence[tuple[str, BaseModel]]
+    broker: KafkaBroker,
+    topic: str,
+    events: Sequence[tuple[str, E]],
+    within: Callable[[E], AbstractContextManager[object]] | None = None,
 ) -> None:
     """Publish many events and wait until Kafka acknowledged them all.
 
     Every send is handed to the producer before any acknowledgement is awaited, so the producer
     packs them into a few requests per partition instead of one round trip each. Per-key order
-    holds: the idempotent producer keeps the order of sends within a partition."""
-    pending = [
-        await broker.publish(
-            event.model_dump_json().encode(),
-            topic=topic,
-            key=key.encode(),
-            headers={"content-type": "application/json"},
-            no_confirm=True,
-        )
-        for key, event in events
-    ]
+    holds: the idempotent producer keeps the order of sends within a partition. `within(event)`,
+    if given, is entered around each send (the trace an event goes out in)."""
+    pending = []
+    for key, event in events:
+        with within(event) if within is not None else nullcontext():
+            sent = await broker.publish(
+                event.model_dump_json().encode(),
+                topic=topic,
+                key=key.encode(),
+                headers={"content-type": "application/json"},
+                no_confirm=True,
+            )
+        pending.append(sent)
     await asyncio.gather(*pending)

@@ -179,7 +179,7 @@ async def test_one_trace_follows_a_tender_through_the_three_services(
             services = {span["localEndpoint"]["serviceName"] for span in spans}
     names = {(span["localEndpoint"]["serviceName"], span.get("name", "")) for span in spans}
     assert ("vigie-ingest", "post /v1/tenders") in names
-    assert any(service == "vigie-matcher" and "process" in name for service, name in names)
+    assert any(service == "vigie-matcher" and "record" in name for service, name in names)
     assert any(service == "vigie-notifier" and "record" in name for service, name in names)
     assert {span["traceId"] for span in spans} == {trace_id}
     mongodb = f"{namespace}."  # PyMongo's spans are named database.command

@@ -3,13 +3,18 @@ id, lone background client calls are not traced (Zipkin and three processes: tes
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterator
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 
 import httpx
 import pytest
+from aiokafka import ConsumerRecord
 from fastapi import FastAPI
+from faststream import ContextRepo
 from faststream.kafka import TestKafkaBroker
+from faststream.message import StreamMessage
 from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
@@ -19,7 +24,7 @@ from opentelemetry.trace import SpanKind
 from shared.kafka.broker import make_broker
 from shared.logging import add_trace_ids
 from shared.settings import CommonSettings
-from shared.tracing import instrument_app, sampler_for
+from shared.tracing import BatchRecordSpans, instrument_app, record_trace, sampler_for
 
 
 @pytest.fixture(scope="module")
@@ -59,6 +64,36 @@ async def test_each_record_of_a_batch_gets_a_span_in_its_own_trace(
     assert sorted(s.context.trace_id for s in records) == sorted(origins)
     assert all(s.kind == SpanKind.CONSUMER and s.links for s in records)
     assert all(s.attributes and s.attributes["messaging.destination.name"] for s in records)
+
+
+async def test_what_a_batch_handler_publishes_for_a_record_goes_out_in_that_record_s_trace(
+    exported: InMemorySpanExporter,
+) -> None:
+    """Two records of one batch, each from a trace of its own; FastStream's telemetry middleware
+    would give everything published during the batch the batch's trace."""
+    origins = {key: secrets.token_hex(16) for key in ("t1", "t2")}
+    records = [
+        ConsumerRecord(
+            "tenders", 0, offset, 0, 0, key.encode(), b"{}", None, 0, 2,
+            [("traceparent", f"00-{trace_id}-{secrets.token_hex(8)}-01".encode())],
+        )
+        for offset, (key, trace_id) in enumerate(origins.items())
+    ]  # fmt: skip
+    batch = cast(StreamMessage[Any], SimpleNamespace(raw_message=records))
+    middleware = BatchRecordSpans(batch, context=ContextRepo())
+    carried: dict[str, str] = {}
+
+    async def send(cmd: Any) -> None:
+        carried[cmd.key] = cmd.headers["traceparent"].split("-")[1]
+
+    async def handle(_: Any) -> None:
+        for key in origins:
+            with record_trace(key):
+                batch_trace = {"traceparent": f"00-{secrets.token_hex(16)}-{'1' * 16}-01"}
+                await middleware.publish_scope(send, SimpleNamespace(key=key, headers=batch_trace))
+
+    await middleware.consume_scope(handle, batch)
+    assert carried == origins
 
 
 def test_a_log_line_carries_the_current_trace_and_span_ids(exported: InMemorySpanExporter) -> None:
