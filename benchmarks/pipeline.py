@@ -308,10 +308,9 @@ async def backfill(
     the sink held every expected message (or the drain gave up), with the messages counted."""
     env = fleet.env
     path = folder / "backfill.json"
-    stamp = env["VIGIE_TOPIC_PREFIX"]
-    path.write_text(json.dumps(ocds_package(stamp, count, codes)))
-    pids = {**fleet.pids(), **servers}
-    cpu = ProcessCpu(pids)
+    prefix = env["VIGIE_TOPIC_PREFIX"]
+    path.write_text(json.dumps(ocds_package(prefix, count, codes)))
+    cpu = ProcessCpu({**fleet.pids(), **servers})
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     began = time.monotonic()
     done = await asyncio.to_thread(
@@ -326,7 +325,7 @@ async def backfill(
     import_cpu = after.ru_utime + after.ru_stime - children.ru_utime - children.ru_stime
     if done.returncode != 0:
         raise RuntimeError(f"vigie ingest file failed: {done.stdout[-2000:]} {done.stderr[-2000:]}")
-    bootstrap, prefix = env["VIGIE_KAFKA_BOOTSTRAP"], env["VIGIE_TOPIC_PREFIX"]
+    bootstrap = env["VIGIE_KAFKA_BOOTSTRAP"]
     await wait_until_consumed(
         bootstrap, env["VIGIE_MATCHER_GROUP_ID"], f"{prefix}{TENDERS_TOPIC}", within=3600
     )
@@ -335,7 +334,7 @@ async def backfill(
         bootstrap, env["VIGIE_NOTIFIER_GROUP_ID"], f"{prefix}{MATCHES_TOPIC}", within=3600
     )
     expected = count * per_code
-    titles = [f"Backfill {stamp} {i}" for i in range(count)]
+    titles = [f"Backfill {prefix} {i}" for i in range(count)]
     while True:
         got = _received(reader, titles, per_code)
         if got >= expected or time.monotonic() - began > 3600:

@@ -44,26 +44,25 @@ class EnterpriseChangeFeed:
         numbers = await partitions_of(self._bootstrap, self._topic)
         if not numbers:
             raise RuntimeError(f"topic {self._topic} does not exist")
-        self._consumer = AIOKafkaConsumer(
-            bootstrap_servers=self._bootstrap,
-            group_id=None,
-            enable_auto_commit=False,
-            client_id="vigie-matcher-enterprises",
-        )
-        await self._consumer.start()
-        self._offsets = AIOKafkaConsumer(
-            bootstrap_servers=self._bootstrap,
-            group_id=None,
-            enable_auto_commit=False,
-            client_id="vigie-matcher-enterprise-offsets",
-        )
-        await self._offsets.start()
+        self._consumer = await self._started_consumer("vigie-matcher-enterprises")
+        self._offsets = await self._started_consumer("vigie-matcher-enterprise-offsets")
         self._partitions = [TopicPartition(self._topic, number) for number in numbers]
         self._consumer.assign(self._partitions)
         await self._consumer.seek_to_end(*self._partitions)
         for partition in self._partitions:
             self._applied[partition] = await self._consumer.position(partition)
         self._task = asyncio.create_task(self._run())
+
+    async def _started_consumer(self, client_id: str) -> AIOKafkaConsumer:
+        """A consumer in no group that commits nothing (every matcher reads every change)."""
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=self._bootstrap,
+            group_id=None,
+            enable_auto_commit=False,
+            client_id=client_id,
+        )
+        await consumer.start()
+        return consumer
 
     async def stop(self) -> None:
         if self._task is not None:

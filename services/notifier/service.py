@@ -36,9 +36,8 @@ from notifier.schedule import cadence_for, is_urgent, next_digest_at, quiet_unti
 from shared.clock import Clock
 from shared.enterprises import Cadence, Enterprise
 from shared.events import Channel, DeliveryEvent, DeliveryStatus, MatchEvent, MatchKind
-from shared.kafka.batch import Consumed
 from shared.kafka.consumer import PermanentError, RetryPolicy
-from shared.kafka.coordinates import Coordinates
+from shared.kafka.coordinates import Consumed, Coordinates
 
 log = structlog.get_logger()
 _EVENT_NAMESPACE = uuid.UUID("0f8a3c0e-5d0b-4c3e-a0a4-8e4e1d2f7b61")

@@ -29,9 +29,7 @@ from shared.kafka.consumer import (
     handle_with_retries,
     send_to_dlq,
 )
-
-# Consumed is re-exported: handlers of batches take it from here or from coordinates.
-from shared.kafka.coordinates import Consumed as Consumed
+from shared.kafka.coordinates import Consumed
 
 T = TypeVar("T")
 log = structlog.get_logger()

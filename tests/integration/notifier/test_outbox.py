@@ -34,8 +34,7 @@ from shared.events import (
     Tender,
     TenderEventKind,
 )
-from shared.kafka.batch import Consumed
-from shared.kafka.coordinates import Coordinates
+from shared.kafka.coordinates import Consumed, Coordinates
 from shared.mongo import Document
 from tests.factories import make_enterprise, make_match, make_tender
 from tests.integration.notifier.harness import DAWN, FAST, ManualClock, running_notifier

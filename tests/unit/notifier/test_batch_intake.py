@@ -8,8 +8,9 @@ from typing import Any, cast
 from aiokafka import ConsumerRecord
 from faststream.kafka import KafkaBroker
 
-from shared.kafka.batch import Consumed, process_batch
+from shared.kafka.batch import process_batch
 from shared.kafka.consumer import PermanentError, RetryPolicy
+from shared.kafka.coordinates import Consumed
 
 NO_WAIT = RetryPolicy(attempts=2, base_seconds=0.0, cap_seconds=0.0)
 

@@ -11,9 +11,8 @@ from notifier.service import Deliverer, DeliveryRetry, Notifier, delivery_key
 from notifier.settler import Settler
 from shared.enterprises import Enterprise
 from shared.events import Channel, DeliveryStatus, MatchEvent
-from shared.kafka.batch import Consumed
 from shared.kafka.consumer import RetryPolicy
-from shared.kafka.coordinates import Coordinates
+from shared.kafka.coordinates import Consumed, Coordinates
 from tests.factories import NOW, make_enterprise
 from tests.fakes import (
     InlineDispatch,
